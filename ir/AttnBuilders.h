@@ -28,6 +28,18 @@ OpTy createChecked(OpBuilder &builder, Location loc, ValueRange operands,
   return builder.create<OpTy>(loc, types, operands, attributes);
 }
 
+/// A rank-0 `attn.constant` of a float or integer element type.
+inline Value createScalarConstant(OpBuilder &builder, Location loc,
+                                  Type elementType, double value) {
+  auto type = RankedTensorType::get({}, elementType);
+  Attribute element =
+      elementType.isa<FloatType>()
+          ? Attribute(builder.getFloatAttr(elementType, value))
+          : Attribute(builder.getIntegerAttr(elementType,
+                                             static_cast<int64_t>(value)));
+  return builder.create<ConstantOp>(loc, DenseElementsAttr::get(type, element));
+}
+
 } // namespace mlir::attn
 
 #endif // ATTNC_IR_ATTNBUILDERS_H

@@ -1,0 +1,253 @@
+//===- CanonicalizeForms.cpp - one spelling per attention idiom -----------===//
+//
+// Algorithm (greedy patterns, each a local rewrite that keeps the numbers):
+//  1. div(x, c) -> mul(x, 1/c) for a scalar float constant c; mul(c, x) ->
+//     mul(x, c); mul(mul(x, c1), c2) -> mul(x, c1·c2).
+//  2. A scalar factor on a matmul operand moves onto its result:
+//     matmul(mul(q, c), k) -> mul(matmul(q, k), c).
+//  3. A transpose feeding a matmul whose permutation swaps the last two dims
+//     (possibly after other moves) becomes the transpose flag:
+//     matmul(a, transpose(b, [0,1,3,2])) -> matmul(a, b) {transpose_rhs}.
+//  4. Masks go right of the scores: add(m, s) -> add(s, m); sub(s, m) ->
+//     add(s, neg(m)); select(drop, fill, s) -> select(not(drop), s, fill)
+//     for a -inf / large negative fill; not(compare) inverts the predicate.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/AttnBuilders.h"
+#include "passes/AttentionMatch.h"
+#include "passes/Passes.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_CANONICALIZEFORMS
+#include "passes/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return v.getType().cast<RankedTensorType>().getShape();
+}
+
+Type elementTypeOf(Value v) {
+  return v.getType().cast<RankedTensorType>().getElementType();
+}
+
+/// A scalar float constant factor that does not change `x`'s shape.
+std::optional<double> scalarFactorOf(Value factor, Value x) {
+  if (!elementTypeOf(factor).isa<FloatType>())
+    return std::nullopt;
+  if (shapeOf(factor).size() > shapeOf(x).size())
+    return std::nullopt;
+  return getScalarConstant(factor);
+}
+
+struct DivByScalarToMul : OpRewritePattern<DivOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DivOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<double> c = scalarFactorOf(op.getRhs(), op.getLhs());
+    if (!c || *c == 0.0)
+      return failure();
+    Value inverse = createScalarConstant(rewriter, op.getLoc(),
+                                         elementTypeOf(op.getRhs()), 1.0 / *c);
+    rewriter.replaceOpWithNewOp<MulOp>(op, op.getType(), op.getLhs(), inverse);
+    return success();
+  }
+};
+
+struct ScalarFactorToRhs : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!getScalarConstant(op.getLhs()) || getScalarConstant(op.getRhs()))
+      return failure();
+    rewriter.replaceOpWithNewOp<MulOp>(op, op.getType(), op.getRhs(),
+                                       op.getLhs());
+    return success();
+  }
+};
+
+struct MergeScalarFactors : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getLhs().getDefiningOp<MulOp>();
+    if (!inner || !inner->hasOneUse())
+      return failure();
+    std::optional<double> c2 = scalarFactorOf(op.getRhs(), op.getLhs());
+    std::optional<double> c1 = scalarFactorOf(inner.getRhs(), inner.getLhs());
+    if (!c1 || !c2 || shapeOf(inner) != shapeOf(inner.getLhs()))
+      return failure();
+    Value factor = createScalarConstant(rewriter, op.getLoc(),
+                                        elementTypeOf(op.getRhs()), *c1 * *c2);
+    rewriter.replaceOpWithNewOp<MulOp>(op, op.getType(), inner.getLhs(),
+                                       factor);
+    return success();
+  }
+};
+
+struct ScaleOutOfMatmul : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    for (unsigned i = 0; i < 2; ++i) {
+      auto mul = op->getOperand(i).getDefiningOp<MulOp>();
+      if (!mul || !mul->hasOneUse() ||
+          shapeOf(mul) != shapeOf(mul.getLhs()))
+        continue;
+      std::optional<double> c = scalarFactorOf(mul.getRhs(), mul.getLhs());
+      if (!c)
+        continue;
+      Value factor = createScalarConstant(rewriter, op.getLoc(),
+                                          elementTypeOf(mul.getRhs()), *c);
+      rewriter.updateRootInPlace(
+          op, [&] { op->setOperand(i, mul.getLhs()); });
+      rewriter.setInsertionPointAfter(op);
+      auto scaled = rewriter.create<MulOp>(op.getLoc(), op.getType(),
+                                           op.getResult(), factor);
+      rewriter.replaceAllUsesExcept(op.getResult(), scaled.getResult(),
+                                    scaled);
+      return success();
+    }
+    return failure();
+  }
+};
+
+struct TransposeIntoMatmul : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    for (unsigned i = 0; i < 2; ++i) {
+      auto transpose = op->getOperand(i).getDefiningOp<TransposeOp>();
+      if (!transpose)
+        continue;
+      SmallVector<int64_t> perm(transpose.getPerm());
+      int64_t rank = perm.size();
+      // Only when swapping brings the last dim home: the flag then does the
+      // swap and what remains is a cheaper (or no) permutation.
+      if (perm[rank - 1] == rank - 1 || perm[rank - 2] != rank - 1)
+        continue;
+      std::swap(perm[rank - 1], perm[rank - 2]);
+      Value input = transpose.getInput();
+      bool identity = llvm::equal(perm, llvm::seq<int64_t>(0, rank));
+      if (!identity)
+        input = createChecked<TransposeOp>(
+            rewriter, transpose.getLoc(), {input},
+            {rewriter.getNamedAttr("perm",
+                                   rewriter.getDenseI64ArrayAttr(perm))});
+      StringAttr flag = i == 0 ? op.getTransposeLhsAttrName()
+                               : op.getTransposeRhsAttrName();
+      bool was = op->hasAttr(flag);
+      rewriter.updateRootInPlace(op, [&] {
+        op->setOperand(i, input);
+        if (was)
+          op->removeAttr(flag);
+        else
+          op->setAttr(flag, rewriter.getUnitAttr());
+      });
+      return success();
+    }
+    return failure();
+  }
+};
+
+struct MaskAfterScores : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isScoreLike(op.getRhs()) || isScoreLike(op.getLhs()))
+      return failure();
+    rewriter.replaceOpWithNewOp<AddOp>(op, op.getType(), op.getRhs(),
+                                       op.getLhs());
+    return success();
+  }
+};
+
+struct SubtractedMaskToAdd : OpRewritePattern<SubOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SubOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isScoreLike(op.getLhs()) || isScoreLike(op.getRhs()) ||
+        !elementTypeOf(op.getRhs()).isa<FloatType>())
+      return failure();
+    Value negated = rewriter.create<NegOp>(op.getLoc(), op.getRhs());
+    rewriter.replaceOpWithNewOp<AddOp>(op, op.getType(), op.getLhs(), negated);
+    return success();
+  }
+};
+
+struct InvertedSelect : OpRewritePattern<SelectOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SelectOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<double> fill = getScalarConstant(op.getTrueValue());
+    if (!fill || !isMaskFill(*fill) || getScalarConstant(op.getFalseValue()))
+      return failure();
+    Value keep = rewriter.create<NotOp>(op.getLoc(), op.getCondition());
+    rewriter.replaceOpWithNewOp<SelectOp>(op, op.getType(), keep,
+                                          op.getFalseValue(), op.getTrueValue());
+    return success();
+  }
+};
+
+CompareKind invert(CompareKind kind) {
+  switch (kind) {
+  case CompareKind::eq: return CompareKind::ne;
+  case CompareKind::ne: return CompareKind::eq;
+  case CompareKind::lt: return CompareKind::ge;
+  case CompareKind::le: return CompareKind::gt;
+  case CompareKind::gt: return CompareKind::le;
+  case CompareKind::ge: return CompareKind::lt;
+  }
+  llvm_unreachable("unknown comparison");
+}
+
+struct NotOfCompare : OpRewritePattern<NotOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(NotOp op,
+                                PatternRewriter &rewriter) const override {
+    if (auto inner = op.getInput().getDefiningOp<NotOp>()) {
+      rewriter.replaceOp(op, inner.getInput());
+      return success();
+    }
+    auto compare = op.getInput().getDefiningOp<CompareOp>();
+    if (!compare)
+      return failure();
+    // not(a < b) is a >= b only without NaN: invert ordered float
+    // comparisons never, eq / ne always (NaN compares unequal either way).
+    CompareKind kind = compare.getPredicate();
+    bool ordered = kind != CompareKind::eq && kind != CompareKind::ne;
+    if (ordered && elementTypeOf(compare.getLhs()).isa<FloatType>())
+      return failure();
+    auto inverted = rewriter.create<CompareOp>(
+        op.getLoc(), op.getType(), compare.getLhs(), compare.getRhs(),
+        CompareKindAttr::get(getContext(), invert(compare.getPredicate())));
+    rewriter.replaceOp(op, inverted.getResult());
+    return success();
+  }
+};
+
+struct CanonicalizeFormsPass
+    : mlir::attn::impl::CanonicalizeFormsBase<CanonicalizeFormsPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<DivByScalarToMul, ScalarFactorToRhs, MergeScalarFactors,
+                 ScaleOutOfMatmul, TransposeIntoMatmul, MaskAfterScores,
+                 SubtractedMaskToAdd, InvertedSelect, NotOfCompare>(
+        &getContext());
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> mlir::attn::createCanonicalizeFormsPass() {
+  return std::make_unique<CanonicalizeFormsPass>();
+}

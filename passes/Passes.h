@@ -1,0 +1,54 @@
+//===- Passes.h - attn graph passes and the pipeline -----------*- C++ -*-===//
+//
+// Factories for each pass declared in Passes.td, their registration for
+// attnc-opt, and the one function that decides the pipeline order.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_PASSES_PASSES_H
+#define ATTNC_PASSES_PASSES_H
+
+#include "ir/AttnOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <memory>
+
+namespace mlir::attn {
+
+/// Folds ops whose operands are all constants, using the fp64 interpreter.
+std::unique_ptr<Pass> createFoldConstantsPass();
+/// Rewrites attention idioms to the one spelling the fusions match.
+std::unique_ptr<Pass> createCanonicalizeFormsPass();
+/// Fuses scale + mask + softmax into attn.scaled_masked_softmax.
+std::unique_ptr<Pass> createFuseScaleMaskSoftmaxPass();
+/// Fuses matmul · scaled_masked_softmax · matmul into attn.attention.
+std::unique_ptr<Pass> createFuseAttentionPass();
+/// Rewrites packed-heads attention into the [B, H, S, D] form.
+std::unique_ptr<Pass> createSplitHeadsPass();
+/// Emits a remark for each softmax that was not fused, saying why.
+std::unique_ptr<Pass> createReportFusionPass();
+
+#define GEN_PASS_DECL
+#include "passes/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+
+/// Knobs of the optimisation pipeline.
+struct PipelineOptions {
+  /// Append attn-report-fusion after the fusions.
+  bool reportFusion = false;
+};
+
+/// Adds the attnc graph pipeline to a module-level pass manager.
+void buildAttnPipeline(OpPassManager &pm, const PipelineOptions &options = {});
+
+/// Registers `attn-pipeline` (the whole pipeline) for attnc-opt.
+void registerAttnPipeline();
+
+} // namespace mlir::attn
+
+#endif // ATTNC_PASSES_PASSES_H

@@ -1,0 +1,33 @@
+//===- Tolerances.h - every numeric tolerance attnc checks with -*- C++ -*-===//
+//
+// The one place tolerances are decided; docs/tolerances.md explains each.
+// An element passes when |got - expected| <= atol + rtol * |expected|.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_SUPPORT_TOLERANCES_H
+#define ATTNC_SUPPORT_TOLERANCES_H
+
+namespace attnc {
+
+struct Tolerance {
+  double atol;
+  double rtol;
+};
+
+/// The fp64 oracle against PyTorch in float64 on the same graph: both are
+/// exact up to fp64 rounding.
+constexpr Tolerance kOracleVsTorchTolerance = {1e-9, 1e-9};
+
+/// The oracle on a graph before and after the pipeline. Fusion keeps the
+/// math but stores scales and folded constants in the graph's element type
+/// (f32), which moves results by a few f32 ulps of the scores.
+constexpr Tolerance kPipelineTolerance = {1e-5, 1e-5};
+
+/// A compiled fp32 target against the fp64 oracle: fp32 storage and
+/// accumulation, a different summation order and fast exp.
+constexpr Tolerance kFp32TargetTolerance = {2e-4, 2e-4};
+
+} // namespace attnc
+
+#endif // ATTNC_SUPPORT_TOLERANCES_H
