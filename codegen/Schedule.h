@@ -1,0 +1,88 @@
+//===- Schedule.h - kernels and buffers of an optimised graph --*- C++ -*-===//
+//
+// The target-independent half of code generation: cuts the entry function of
+// an optimised module into kernels (one launch each: a root op plus the
+// elementwise ops fused into it) and plans where every tensor lives (a
+// caller's input or output buffer, a weight, or an offset in one arena whose
+// slots are reused once their tensors are dead). The CPU and Vulkan targets
+// both emit code from a Schedule.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_CODEGEN_SCHEDULE_H
+#define ATTNC_CODEGEN_SCHEDULE_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace attnc {
+
+/// Where a tensor's bytes are at run time.
+struct BufferRef {
+  enum class Kind { Input, Output, Constant, Arena };
+  Kind kind = Kind::Arena;
+  /// Input / output / constant number (unused for the arena).
+  int index = 0;
+  /// Byte offset: into the arena, or 0 (a whole input, output or constant).
+  int64_t offset = 0;
+  /// Byte size of the tensor.
+  int64_t bytes = 0;
+};
+
+/// One launch.
+struct Kernel {
+  /// The op that defines the kernel's shape of work; its results are the
+  /// kernel's outputs.
+  mlir::Operation *root = nullptr;
+  /// True when the root is elementwise (then `ops` may hold more than it).
+  bool elementwise = false;
+  /// The ops the kernel computes, producers before users, the root last. For
+  /// elementwise kernels these form a tree whose inner values have one use
+  /// and the root's shape, so they are computed per element, never stored.
+  llvm::SmallVector<mlir::Operation *, 4> ops;
+  /// Values the kernel reads from buffers, in first-use order. Inputs of an
+  /// elementwise kernel may broadcast to the root's shape.
+  llvm::SmallVector<mlir::Value, 4> inputs;
+  /// Values the kernel writes (the root's results, or a copied value for a
+  /// final copy kernel, whose root is the func.return).
+  llvm::SmallVector<mlir::Value, 1> outputs;
+  /// For a final copy kernel: the output number written.
+  int copyToOutput = -1;
+};
+
+/// Every kernel of the entry function and the buffer of every value they
+/// read or write.
+struct Schedule {
+  mlir::func::FuncOp func;
+  std::vector<Kernel> kernels;
+  /// The buffer of each value a kernel touches (reshapes share their
+  /// input's buffer: they are views).
+  llvm::DenseMap<mlir::Value, BufferRef> buffers;
+  /// Weights, in BufferRef::index order.
+  std::vector<mlir::Value> constants;
+  /// Bytes of the arena (64-byte aligned slots).
+  int64_t arenaBytes = 0;
+
+  /// The buffer of `value`; asserts that it has one.
+  const BufferRef &getBuffer(mlir::Value value) const;
+};
+
+/// Byte size of a tensor type's data (i1 takes one byte per element).
+int64_t tensorBytes(mlir::Type type);
+
+/// Builds the schedule of `func` (the entry function of a module that went
+/// through the graph pipeline). Fails, naming the op, on an op no target can
+/// lower.
+llvm::Expected<Schedule> buildSchedule(mlir::func::FuncOp func);
+
+/// Prints kernels and buffers (for tests and --emit debugging).
+void printSchedule(const Schedule &schedule, llvm::raw_ostream &os);
+
+} // namespace attnc
+
+#endif // ATTNC_CODEGEN_SCHEDULE_H
