@@ -53,7 +53,9 @@ struct HostTensor {
 
   /// Product of the dims; 1 for a scalar (rank 0).
   int64_t numElements() const;
-  template <typename T> T *data() { return reinterpret_cast<T *>(bytes.data()); }
+  template <typename T> T *data() {
+    return reinterpret_cast<T *>(bytes.data());
+  }
   template <typename T> const T *data() const {
     return reinterpret_cast<const T *>(bytes.data());
   }

@@ -14,10 +14,16 @@
 namespace attnc {
 
 /// Parses a .npy image held in memory; `name` is used in error messages.
-llvm::Expected<HostTensor> parseNpy(llvm::StringRef contents, llvm::StringRef name);
+/// Any malformed image (bad magic or version, truncated or unparsable
+/// header, an unsupported dtype or Fortran order, data that does not match
+/// the shape) is an error "<name>: <problem>"; nothing is read out of bounds.
+llvm::Expected<HostTensor> parseNpy(llvm::StringRef contents,
+                                    llvm::StringRef name);
 /// Reads a .npy file.
 llvm::Expected<HostTensor> readNpy(llvm::StringRef path);
-/// Writes a .npy file (version 1.0), atomically: a failed write leaves nothing.
+/// Writes a .npy file (version 1.0, header padded to 64 bytes as numpy does)
+/// to a temporary file beside `path`, then renames it over `path`: a failed
+/// write leaves nothing behind.
 llvm::Error writeNpy(llvm::StringRef path, const HostTensor &tensor);
 
 } // namespace attnc
