@@ -23,10 +23,6 @@ namespace {
 constexpr double kMaskFillThreshold = -1e4;
 constexpr int64_t kMaxMaskElements = int64_t(1) << 24;
 
-RankedTensorType tensorType(Value v) {
-  return v.getType().cast<RankedTensorType>();
-}
-
 std::string opName(Value v) {
   if (Operation *def = v.getDefiningOp())
     return def->getName().getStringRef().str();
@@ -124,7 +120,7 @@ mlir::attn::classifyConstantMask(Value mask, ArrayRef<int64_t> scoreShape,
   if (!value)
     return std::nullopt;
   ConstantMaskInfo info;
-  ArrayRef<int64_t> shape = tensorType(mask).getShape();
+  ArrayRef<int64_t> shape = shapeOf(mask);
   if (scoreShape.size() < 2 || !isBroadcastableTo(shape, scoreShape) ||
       numElements(shape) > kMaxMaskElements)
     return info;
@@ -171,13 +167,13 @@ SoftmaxChain mlir::attn::peelSoftmaxChain(Value input) {
   Value v = input;
   bool scaled = false;
   while (Operation *def = v.getDefiningOp()) {
-    ArrayRef<int64_t> shape = tensorType(v).getShape();
+    ArrayRef<int64_t> shape = shapeOf(v);
     if (auto select = dyn_cast<SelectOp>(def)) {
       std::optional<double> fill = getScalarConstant(select.getFalseValue());
       Value scores = select.getTrueValue();
       if (scaled || !fill || !isMaskFill(*fill) ||
-          tensorType(scores).getShape() != shape ||
-          !isBroadcastableTo(tensorType(select.getCondition()).getShape(),
+          shapeOf(scores) != shape ||
+          !isBroadcastableTo(shapeOf(select.getCondition()),
                              shape))
         break;
       chain.keepMasks.push_back(select.getCondition());
@@ -188,8 +184,8 @@ SoftmaxChain mlir::attn::peelSoftmaxChain(Value input) {
       Value scores = add.getLhs(), mask = add.getRhs();
       if (!isScoreLike(scores) && isScoreLike(mask))
         std::swap(scores, mask);
-      if (scaled || tensorType(scores).getShape() != shape ||
-          !isBroadcastableTo(tensorType(mask).getShape(), shape))
+      if (scaled || shapeOf(scores) != shape ||
+          !isBroadcastableTo(shapeOf(mask), shape))
         break;
       chain.additiveMasks.push_back(mask);
       v = scores;
@@ -197,7 +193,7 @@ SoftmaxChain mlir::attn::peelSoftmaxChain(Value input) {
     }
     if (auto mul = dyn_cast<MulOp>(def)) {
       std::optional<double> factor = getScalarConstant(mul.getRhs());
-      if (!factor || tensorType(mul.getLhs()).getShape() != shape)
+      if (!factor || shapeOf(mul.getLhs()) != shape)
         break;
       chain.scale *= *factor;
       scaled = true;
@@ -225,10 +221,10 @@ Value mlir::attn::matchRepeatedHeads(Value value) {
   if (!unsqueeze)
     return nullptr;
   Value base = unsqueeze.getInput();
-  ArrayRef<int64_t> b = tensorType(base).getShape();
-  ArrayRef<int64_t> u = tensorType(unsqueeze).getShape();
-  ArrayRef<int64_t> e = tensorType(expand).getShape();
-  ArrayRef<int64_t> m = tensorType(merge).getShape();
+  ArrayRef<int64_t> b = shapeOf(base);
+  ArrayRef<int64_t> u = shapeOf(unsqueeze);
+  ArrayRef<int64_t> e = shapeOf(expand);
+  ArrayRef<int64_t> m = shapeOf(merge);
   if (b.size() != 4 || u.size() != 5 || e.size() != 5 || m.size() != 4)
     return nullptr;
   bool ok = u[0] == b[0] && u[1] == b[1] && u[2] == 1 && u[3] == b[2] &&
@@ -271,10 +267,10 @@ mlir::attn::matchAttention(MatmulOp valueMatmul, AttentionMatch &match) {
   match.value = valueMatmul.getRhs();
   match.valueTransposed = valueMatmul.getTransposeRhs();
   for (Value v : {match.query, match.key, match.value})
-    if (tensorType(v).getRank() > 4)
+    if (static_cast<int64_t>(shapeOf(v).size()) > 4)
       return llvm::formatv("an operand has rank {0}; attention takes rank 2 "
                            "to 4 ([B, H, S, D])",
-                           tensorType(v).getRank())
+                           static_cast<int64_t>(shapeOf(v).size()))
           .str();
   return std::nullopt;
 }

@@ -18,6 +18,16 @@
 
 namespace mlir::attn {
 
+/// The static shape of a ranked tensor value.
+inline ArrayRef<int64_t> shapeOf(Value value) {
+  return value.getType().cast<RankedTensorType>().getShape();
+}
+
+/// The element type of a ranked tensor value.
+inline Type elementTypeOf(Value value) {
+  return value.getType().cast<RankedTensorType>().getElementType();
+}
+
 /// The value of a constant with one distinct element (a splat or a
 /// one-element tensor, possibly through reshape / broadcast_to).
 std::optional<double> getScalarConstant(Value value);

@@ -30,14 +30,6 @@ using namespace mlir::attn;
 
 namespace {
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return v.getType().cast<RankedTensorType>().getShape();
-}
-
-Type elementTypeOf(Value v) {
-  return v.getType().cast<RankedTensorType>().getElementType();
-}
-
 /// A scalar float constant factor that does not change `x`'s shape.
 std::optional<double> scalarFactorOf(Value factor, Value x) {
   if (!elementTypeOf(factor).isa<FloatType>())

@@ -32,26 +32,14 @@ using namespace mlir::attn;
 
 namespace {
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return v.getType().cast<RankedTensorType>().getShape();
-}
-
-Value reshapeTo(PatternRewriter &rewriter, Location loc, Value v,
-                ArrayRef<int64_t> shape) {
-  auto type = v.getType().cast<RankedTensorType>();
-  if (type.getShape() == shape)
+/// `v` as `shape` through a ReshapeOp or BroadcastToOp (nothing if it has it).
+template <typename OpTy>
+Value toShape(PatternRewriter &rewriter, Location loc, Value v,
+              ArrayRef<int64_t> shape) {
+  if (shapeOf(v) == shape)
     return v;
-  return rewriter.create<ReshapeOp>(
-      loc, RankedTensorType::get(shape, type.getElementType()), v);
-}
-
-Value broadcastTo(PatternRewriter &rewriter, Location loc, Value v,
-                  ArrayRef<int64_t> shape) {
-  auto type = v.getType().cast<RankedTensorType>();
-  if (type.getShape() == shape)
-    return v;
-  return rewriter.create<BroadcastToOp>(
-      loc, RankedTensorType::get(shape, type.getElementType()), v);
+  return rewriter.create<OpTy>(
+      loc, RankedTensorType::get(shape, elementTypeOf(v)), v);
 }
 
 Value swapLastTwo(PatternRewriter &rewriter, Location loc, Value v) {
@@ -84,7 +72,7 @@ Value toFourDims(PatternRewriter &rewriter, Location loc, Value v,
   ArrayRef<int64_t> shape = shapeOf(v);
   auto [b, h] = leadingDims(shape, rank, 2);
   SmallVector<int64_t> target = {b, h, shape[shape.size() - 2], shape.back()};
-  return reshapeTo(rewriter, loc, v, target);
+  return toShape<ReshapeOp>(rewriter, loc, v, target);
 }
 
 /// Reshapes a mask broadcastable to [.., Sq, Sk] (with `rank` dims) so that
@@ -97,7 +85,7 @@ Value maskToFourDims(PatternRewriter &rewriter, Location loc, Value mask,
     tail[1 - i] = shape[shape.size() - 1 - i];
   int64_t trailing = std::min<int64_t>(2, shape.size());
   auto [b, h] = leadingDims(shape, rank, trailing);
-  return reshapeTo(rewriter, loc, mask, {b, h, tail[0], tail[1]});
+  return toShape<ReshapeOp>(rewriter, loc, mask, {b, h, tail[0], tail[1]});
 }
 
 struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
@@ -143,9 +131,9 @@ struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
     v = toFourDims(rewriter, loc, v, rank);
     // Broadcast the batch and the heads the matmuls broadcast implicitly.
     ArrayRef<int64_t> qs = shapeOf(q), ks = shapeOf(k), vs = shapeOf(v);
-    q = broadcastTo(rewriter, loc, q, {batch, heads, qs[2], qs[3]});
-    k = broadcastTo(rewriter, loc, k, {batch, kvHeads, ks[2], ks[3]});
-    v = broadcastTo(rewriter, loc, v, {batch, kvHeads, vs[2], vs[3]});
+    q = toShape<BroadcastToOp>(rewriter, loc, q, {batch, heads, qs[2], qs[3]});
+    k = toShape<BroadcastToOp>(rewriter, loc, k, {batch, kvHeads, ks[2], ks[3]});
+    v = toShape<BroadcastToOp>(rewriter, loc, v, {batch, kvHeads, vs[2], vs[3]});
 
     SmallVector<Value> operands = {q, k, v};
     if (Value mask = match.softmax.getMask())
@@ -155,7 +143,7 @@ struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
         rewriter.getNamedAttr("causal", match.softmax.getCausalAttr())};
     auto attention = createChecked<AttentionOp>(rewriter, loc, operands, attrs);
     assert(attention && "normalised operands must form a valid attention");
-    rewriter.replaceOp(op, reshapeTo(rewriter, loc, attention.getResult(),
+    rewriter.replaceOp(op, toShape<ReshapeOp>(rewriter, loc, attention.getResult(),
                                      shapeOf(op.getResult())));
     return success();
   }
