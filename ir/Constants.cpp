@@ -23,8 +23,10 @@ ElementsAttr mlir::attn::createElementsAttr(RankedTensorType type,
   if (count <= kInlineConstantLimit)
     return DenseElementsAttr::getFromRawBuffer(type, bytes);
   size_t alignment = elementType.getIntOrFloatBitWidth() / 8;
+  // allocateAndCopyWithAlign copies through getMutableData(), which asserts
+  // on a blob declared immutable: the blob is mutable, attnc never mutates it.
   AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-      bytes, alignment, /*dataIsMutable=*/false);
+      bytes, alignment, /*dataIsMutable=*/true);
   // The builtin dialect's blob manager makes `blobName` unique.
   DenseResourceElementsHandle handle =
       DenseResourceElementsHandle::getManagerInterface(type.getContext())
