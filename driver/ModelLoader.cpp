@@ -2,6 +2,7 @@
 
 #include "driver/ModelLoader.h"
 
+#include "frontends/onnx/OnnxImporter.h"
 #include "frontends/spec/ModelSpec.h"
 #include "ir/AttnOps.h"
 
@@ -31,6 +32,10 @@ OwningOpRef<ModuleOp> attnc::loadModel(llvm::StringRef path,
     module = importModelSpec(path, context);
   } else if (ext == ".mlir") {
     module = parseSourceFile<ModuleOp>(path, &context);
+  } else if (ext == ".onnx") {
+    OnnxImportOptions onnxOptions;
+    onnxOptions.inputShapes = options.inputShapes;
+    module = importOnnxFile(path, context, onnxOptions);
   } else {
     emitError(fileLoc) << "unknown model file type '" << ext
                        << "' (expected .json, .mlir or .onnx)";

@@ -59,6 +59,17 @@ bool mlir::attn::isMaskFill(double value) {
   return value <= kMaskFillThreshold;
 }
 
+bool mlir::attn::isNegativeInfinity(Value value) {
+  std::optional<double> v = getScalarConstant(value);
+  return v && std::isinf(*v) && *v < 0;
+}
+
+bool mlir::attn::regroupsLeadingDims(ArrayRef<int64_t> from,
+                                     ArrayRef<int64_t> to, unsigned kept) {
+  return from.size() > kept && to.size() > kept &&
+         from.take_back(kept) == to.take_back(kept);
+}
+
 bool mlir::attn::isScoreLike(Value value) {
   for (int depth = 0; depth < 8; ++depth) {
     Operation *def = value.getDefiningOp();

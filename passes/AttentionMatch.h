@@ -36,6 +36,16 @@ std::optional<double> getScalarConstant(Value value);
 /// place of it (-1e4, -1e9, float32 lowest): anything <= -1e4.
 bool isMaskFill(double value);
 
+/// True when `value` is a scalar constant equal to -inf: the one fill for
+/// which adding a mask and selecting it give the same scores.
+bool isNegativeInfinity(Value value);
+
+/// True when reshaping `from` to `to` only regroups leading (batch) dims:
+/// both have more than `kept` dims and the last `kept` are the same, so every
+/// trailing block moves whole ([B·H, S, D] <-> [B, H, S, D] for kept = 2).
+bool regroupsLeadingDims(ArrayRef<int64_t> from, ArrayRef<int64_t> to,
+                         unsigned kept);
+
 /// True when `value` is computed from a matmul through at most a few
 /// elementwise steps on its first operand (scores, not a mask).
 bool isScoreLike(Value value);

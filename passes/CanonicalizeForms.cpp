@@ -11,10 +11,25 @@
 //  4. Masks go right of the scores: add(m, s) -> add(s, m); sub(s, m) ->
 //     add(s, neg(m)); select(drop, fill, s) -> select(not(drop), s, fill)
 //     for a -inf / large negative fill; not(compare) inverts the predicate.
+//  5. Neutral scalars go: mul(x, 1) -> x and add(x, 0) -> x (what baddbmm's
+//     alpha and beta and a zero mask merged with a padding mask leave).
+//  6. An additive -inf mask made by a select becomes a select of the scores:
+//     add(s, select(c, m, -inf)) -> select(c, add(s, m), -inf) (fill on
+//     either side), so padding masks reach the fusion as keep-masks;
+//     not(or(a, b)) -> and(not(a), not(b)) splits joined keep-masks.
+//  7. A scalar factor moves past reshape and transpose, toward the matmul
+//     it scales: reshape(mul(x, c)) -> mul(reshape(x), c).
+//  8. Reshapes that only regroup batch dims move so that matmul and softmax
+//     run on the split form ([B, H, S, S] rather than [B·H, S, S]):
+//     reshape(matmul(a, b)) splitting batch dims -> matmul of reshaped
+//     operands; softmax(reshape(x)) merging batch dims -> reshape(softmax(x));
+//     matmul(reshape(p), v) merging batch dims -> reshape(matmul(p,
+//     reshape(v))). Only toward the higher rank, so they cannot cycle.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ir/AttnBuilders.h"
+#include "ir/ShapeUtils.h"
 #include "passes/AttentionMatch.h"
 #include "passes/Passes.h"
 
@@ -225,14 +240,189 @@ struct NotOfCompare : OpRewritePattern<NotOp> {
   }
 };
 
+/// Drops `OpTy(x, neutral)` for a scalar constant that leaves x's shape.
+template <typename OpTy, int Neutral>
+struct DropNeutralScalar : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    for (unsigned i = 0; i < 2; ++i) {
+      Value x = op->getOperand(1 - i), c = op->getOperand(i);
+      std::optional<double> v = scalarFactorOf(c, x);
+      if (!v || *v != Neutral || x.getType() != op.getType())
+        continue;
+      rewriter.replaceOp(op, x);
+      return success();
+    }
+    return failure();
+  }
+};
+
+struct AdditiveSelectToSelect : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    for (unsigned i = 0; i < 2; ++i) {
+      Value scores = op->getOperand(1 - i);
+      auto select = op->getOperand(i).getDefiningOp<SelectOp>();
+      if (!select || !select->hasOneUse() || !isScoreLike(scores))
+        continue;
+      bool fillIsTrue = isNegativeInfinity(select.getTrueValue());
+      if (!fillIsTrue && !isNegativeInfinity(select.getFalseValue()))
+        continue;
+      Value fill = fillIsTrue ? select.getTrueValue() : select.getFalseValue();
+      Value rest = fillIsTrue ? select.getFalseValue() : select.getTrueValue();
+      // Same result shape: scores + rest, selected against the fill.
+      SmallVector<int64_t> sum, withFill, all;
+      if (broadcastShapes(shapeOf(scores), shapeOf(rest), sum) ||
+          broadcastShapes(sum, shapeOf(fill), withFill) ||
+          broadcastShapes(shapeOf(select.getCondition()), withFill, all) ||
+          ArrayRef<int64_t>(all) != shapeOf(op))
+        continue;
+      Value added = createChecked<AddOp>(rewriter, op.getLoc(), {scores, rest});
+      assert(added && "shapes were checked to broadcast");
+      Value trueValue = fillIsTrue ? fill : added;
+      Value falseValue = fillIsTrue ? added : fill;
+      rewriter.replaceOpWithNewOp<SelectOp>(
+          op, op.getType(), select.getCondition(), trueValue, falseValue);
+      return success();
+    }
+    return failure();
+  }
+};
+
+struct NotOfOr : OpRewritePattern<NotOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(NotOp op,
+                                PatternRewriter &rewriter) const override {
+    auto disjunction = op.getInput().getDefiningOp<OrOp>();
+    if (!disjunction || !disjunction->hasOneUse())
+      return failure();
+    Value lhs = rewriter.create<NotOp>(op.getLoc(), disjunction.getLhs());
+    Value rhs = rewriter.create<NotOp>(op.getLoc(), disjunction.getRhs());
+    rewriter.replaceOpWithNewOp<AndOp>(op, op.getType(), lhs, rhs);
+    return success();
+  }
+};
+
+/// Moves a scalar factor from the input of a reshape or transpose to its
+/// result.
+template <typename OpTy> struct ScaleThroughLayout : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    auto mul = op.getInput().template getDefiningOp<MulOp>();
+    if (!mul || !mul->hasOneUse() || shapeOf(mul) != shapeOf(mul.getLhs()))
+      return failure();
+    std::optional<double> c = scalarFactorOf(mul.getRhs(), mul.getLhs());
+    if (!c)
+      return failure();
+    Operation *moved = rewriter.clone(*op);
+    moved->setOperand(0, mul.getLhs());
+    // A rank-0 factor broadcasts to any layout.
+    Value factor = createScalarConstant(rewriter, op.getLoc(),
+                                        elementTypeOf(mul.getRhs()), *c);
+    rewriter.replaceOpWithNewOp<MulOp>(op, op.getType(), moved->getResult(0),
+                                       factor);
+    return success();
+  }
+};
+
+/// The batch dims of a matmul operand or result (all but the last two).
+ArrayRef<int64_t> batchOf(Value v) { return shapeOf(v).drop_back(2); }
+
+/// `shape` with its batch dims replaced by `batch`.
+RankedTensorType withBatch(Value v, ArrayRef<int64_t> batch) {
+  SmallVector<int64_t> shape(batch);
+  llvm::append_range(shape, shapeOf(v).take_back(2));
+  return RankedTensorType::get(shape, elementTypeOf(v));
+}
+
+/// True when both operands of `matmul` carry its full batch dims (no
+/// broadcasting), so regrouping them regroups the product.
+bool hasUnbroadcastBatch(MatmulOp matmul) {
+  ArrayRef<int64_t> batch = batchOf(matmul);
+  return batchOf(matmul.getLhs()) == batch && batchOf(matmul.getRhs()) == batch;
+}
+
+MatmulOp cloneMatmul(PatternRewriter &rewriter, MatmulOp matmul, Value lhs,
+                     Value rhs) {
+  auto created = createChecked<MatmulOp>(rewriter, matmul.getLoc(), {lhs, rhs},
+                                         matmul->getAttrs());
+  assert(created && "regrouped batch dims keep the matmul valid");
+  return created;
+}
+
+struct SplitBatchIntoMatmul : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto matmul = op.getInput().getDefiningOp<MatmulOp>();
+    if (!matmul || !matmul->hasOneUse() ||
+        shapeOf(op).size() <= shapeOf(matmul).size() ||
+        !regroupsLeadingDims(shapeOf(matmul), shapeOf(op), 2) ||
+        !hasUnbroadcastBatch(matmul))
+      return failure();
+    ArrayRef<int64_t> batch = batchOf(op);
+    Value lhs = rewriter.create<ReshapeOp>(
+        op.getLoc(), withBatch(matmul.getLhs(), batch), matmul.getLhs());
+    Value rhs = rewriter.create<ReshapeOp>(
+        op.getLoc(), withBatch(matmul.getRhs(), batch), matmul.getRhs());
+    rewriter.replaceOp(op, cloneMatmul(rewriter, matmul, lhs, rhs).getResult());
+    return success();
+  }
+};
+
+struct SoftmaxBeforeMerge : OpRewritePattern<SoftmaxOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SoftmaxOp op,
+                                PatternRewriter &rewriter) const override {
+    auto merge = op.getInput().getDefiningOp<ReshapeOp>();
+    int64_t rank = shapeOf(op).size();
+    if (!merge || op.getNormalizedAxis() != rank - 1 ||
+        shapeOf(merge.getInput()).size() <= static_cast<size_t>(rank) ||
+        !regroupsLeadingDims(shapeOf(merge.getInput()), shapeOf(op), 1))
+      return failure();
+    Value input = merge.getInput();
+    // The softmax keeps its location: it is the node fusion reports name.
+    auto softmax = rewriter.create<SoftmaxOp>(
+        op.getLoc(), input.getType(), input,
+        rewriter.getI64IntegerAttr(shapeOf(input).size() - 1));
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), softmax);
+    return success();
+  }
+};
+
+struct MergedBatchOutOfMatmul : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    auto merge = op.getLhs().getDefiningOp<ReshapeOp>();
+    if (!merge || !hasUnbroadcastBatch(op))
+      return failure();
+    Value lhs = merge.getInput();
+    if (shapeOf(lhs).size() <= shapeOf(op).size() ||
+        !regroupsLeadingDims(shapeOf(lhs), shapeOf(merge), 2))
+      return failure();
+    Value rhs = rewriter.create<ReshapeOp>(
+        op.getLoc(), withBatch(op.getRhs(), batchOf(lhs)), op.getRhs());
+    MatmulOp split = cloneMatmul(rewriter, op, lhs, rhs);
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), split.getResult());
+    return success();
+  }
+};
+
 struct CanonicalizeFormsPass
     : mlir::attn::impl::CanonicalizeFormsBase<CanonicalizeFormsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<DivByScalarToMul, ScalarFactorToRhs, MergeScalarFactors,
                  ScaleOutOfMatmul, TransposeIntoMatmul, MaskAfterScores,
-                 SubtractedMaskToAdd, InvertedSelect, NotOfCompare>(
-        &getContext());
+                 SubtractedMaskToAdd, InvertedSelect, NotOfCompare,
+                 DropNeutralScalar<MulOp, 1>, DropNeutralScalar<AddOp, 0>,
+                 AdditiveSelectToSelect, NotOfOr, ScaleThroughLayout<ReshapeOp>,
+                 ScaleThroughLayout<TransposeOp>, SplitBatchIntoMatmul,
+                 SoftmaxBeforeMerge, MergedBatchOutOfMatmul>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

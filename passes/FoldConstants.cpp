@@ -72,8 +72,13 @@ private:
     // Never grow the constant data: a broadcast or a generated mask stays
     // an op (the fusions evaluate masks themselves when they need to).
     int64_t operandElements = kInlineConstantLimit;
-    for (Value operand : op->getOperands())
-      operandElements += operand.getType().cast<RankedTensorType>().getNumElements();
+    for (Value operand : op->getOperands()) {
+      int64_t n = operand.getType().cast<RankedTensorType>().getNumElements();
+      // A splat operand costs nothing in the IR but its decoded copy does.
+      if (n > maxElements)
+        return;
+      operandElements += n;
+    }
     for (Type type : op->getResultTypes()) {
       auto tensor = type.dyn_cast<RankedTensorType>();
       if (!tensor || tensor.getNumElements() > maxElements ||

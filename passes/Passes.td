@@ -43,6 +43,14 @@ def CanonicalizeForms : Pass<"attn-canonicalize-forms", "func::FuncOp"> {
       - `add(mask, s)` becomes `add(s, mask)` when `s` comes from a matmul.
       - `select(keep, s, fill)` with `fill` a scalar -inf or <= -1e4 keeps
         its form; `select(drop, fill, s)` becomes `select(not(drop), s, fill)`.
+      - `mul(x, 1)` and `add(x, 0)` (baddbmm's alpha and beta) go.
+      - `add(s, select(c, m, -inf))` becomes `select(c, add(s, m), -inf)`
+        (an exported padding mask reaches the fusion as a keep-mask), and
+        `not(or(a, b))` becomes `and(not(a), not(b))`.
+      - a scalar factor moves past reshape and transpose toward its matmul.
+      - reshapes that only regroup batch dims move so that matmul and
+        softmax run on [B, H, S, S] rather than [B·H, S, S] (BART's view
+        between bmm and the mask add).
 
     Before: `%s = attn.div %qk, %c8` with `%c8 = dense<8.0>`.
     After:  `%s = attn.mul %qk, %c` with `%c = dense<0.125>`.

@@ -14,6 +14,8 @@ packages=(
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers spirv-tools glslang-dev glslang-tools
   # onnx front end
   libonnx-dev libprotobuf-dev protobuf-compiler
+  # fuzzers (ATTNC_BUILD_FUZZERS): the libFuzzer and ASan runtimes
+  libclang-rt-16-dev
   # reference peers for tests and benchmarks
   python3 python3-numpy python3-torch python3-onnx
 )

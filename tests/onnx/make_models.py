@@ -1,0 +1,566 @@
+#!/usr/bin/python3
+"""make_models.py - seeded PyTorch Transformers exported to ONNX, with references.
+
+For each model below (PyTorch modules, then small hand-built graphs for the
+ops those exports do not use), writes into OUT_DIR/<name>/:
+  model.onnx        the torch.onnx export (seeded weights, eval mode)
+  input_<i>.npy     the inputs the reference was computed on, in graph order
+  output_<i>.npy    the reference outputs (torch in float32, or numpy)
+  shapes.txt        one --input-shape NAME=AxB pin per line (dynamic inputs)
+and OUT_DIR/models.txt (one name per line) once every model is written.
+The C++ test tests/onnx/OnnxModelTest.cpp and the lit tests read these.
+
+usage: make_models.py OUT_DIR
+"""
+
+import io
+import math
+import os
+import sys
+import warnings
+
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto, helper, numpy_helper
+from torch import nn
+
+E, HEADS, FFN = 32, 4, 64
+BATCH, SEQ, MEM_SEQ, VOCAB, MAX_POS = 2, 8, 11, 50, 16
+
+
+def seed_all(seed):
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+
+
+class MhaSelf(nn.Module):
+    """nn.MultiheadAttention self-attention (packed [3E, E] in-projection)."""
+
+    def __init__(self, need_weights):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(E, HEADS, batch_first=True)
+        self.need_weights = need_weights
+
+    def forward(self, x):
+        out, weights = self.attn(x, x, x, need_weights=self.need_weights)
+        return (out, weights) if self.need_weights else out
+
+
+class MhaCross(nn.Module):
+    """Cross-attention: queries from x, keys and values from memory; with a
+    key padding mask unless it returns the weights."""
+
+    def __init__(self, need_weights):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(E, HEADS, batch_first=True)
+        self.need_weights = need_weights
+
+    def forward(self, x, memory, pad=None):
+        out, weights = self.attn(x, memory, memory, key_padding_mask=pad,
+                                 need_weights=self.need_weights)
+        return (out, weights) if self.need_weights else out
+
+
+class Encoder(nn.Module):
+    """nn.TransformerEncoderLayer; pre-norm takes a key padding mask,
+    post-norm an additive [S, S] float mask."""
+
+    def __init__(self, norm_first):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(
+            E, HEADS, FFN, dropout=0.1, batch_first=True,
+            norm_first=norm_first,
+            activation="gelu" if norm_first else "relu")
+        self.norm_first = norm_first
+
+    def forward(self, x, mask):
+        if self.norm_first:
+            return self.layer(x, src_key_padding_mask=mask)
+        return self.layer(x, src_mask=mask)
+
+
+class Gpt2Attention(nn.Module):
+    """GPT-2 attention as HF writes it: packed c_attn split in three, a
+    causal bool buffer sliced to the sequence, scale by the square root of
+    the head size read from the value's shape, torch.where with finfo.min;
+    or (trilu=True) an additive -inf mask built with torch.triu and the scale
+    multiplied onto Q."""
+
+    def __init__(self, trilu):
+        super().__init__()
+        self.c_attn = nn.Linear(E, 3 * E)
+        self.c_proj = nn.Linear(E, E)
+        self.trilu = trilu
+        causal = torch.tril(torch.ones(MAX_POS, MAX_POS, dtype=torch.bool))
+        self.register_buffer("bias", causal.view(1, 1, MAX_POS, MAX_POS))
+
+    def heads(self, x):
+        b, t, _ = x.size()
+        return x.view(b, t, HEADS, E // HEADS).permute(0, 2, 1, 3)
+
+    def forward(self, x):
+        b, t, _ = x.size()
+        q, k, v = self.c_attn(x).split(E, dim=2)
+        q, k, v = self.heads(q), self.heads(k), self.heads(v)
+        if self.trilu:
+            q = q * (1.0 / math.sqrt(E // HEADS))
+            scores = torch.matmul(q, k.transpose(-1, -2))
+            mask = torch.triu(torch.full((t, t), float("-inf")), diagonal=1)
+            scores = scores + mask
+        else:
+            scores = torch.matmul(q, k.transpose(-1, -2))
+            scores = scores / torch.sqrt(torch.tensor(v.size(-1), dtype=torch.float32))
+            causal = self.bias[:, :, :t, :t]
+            fill = torch.full([], torch.finfo(scores.dtype).min)
+            scores = torch.where(causal, scores, fill)
+        probs = nn.functional.softmax(scores, dim=-1)
+        out = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous()
+        return self.c_proj(out.view(b, t, E))
+
+
+class Gpt2(nn.Module):
+    """Token and position embeddings, one pre-norm GPT-2 block with the tanh
+    GELU written out, the final LayerNorm."""
+
+    def __init__(self, trilu):
+        super().__init__()
+        self.wte = nn.Embedding(VOCAB, E)
+        self.wpe = nn.Embedding(MAX_POS, E)
+        self.ln_1 = nn.LayerNorm(E)
+        self.attn = Gpt2Attention(trilu)
+        self.ln_2 = nn.LayerNorm(E)
+        self.c_fc = nn.Linear(E, FFN)
+        self.c_proj = nn.Linear(FFN, E)
+        self.ln_f = nn.LayerNorm(E)
+
+    def forward(self, input_ids):
+        t = input_ids.size(1)
+        positions = torch.arange(0, t, dtype=torch.long).unsqueeze(0)
+        h = self.wte(input_ids) + self.wpe(positions)
+        h = h + self.attn(self.ln_1(h))
+        x = self.c_fc(self.ln_2(h))
+        x = 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) *
+                                        (x + 0.044715 * torch.pow(x, 3.0))))
+        h = h + self.c_proj(x)
+        return self.ln_f(h)
+
+
+class Bert(nn.Module):
+    """BERT embeddings and one layer as HF writes them: an int64
+    attention_mask turned into (1 - m) * finfo.min, scores / sqrt(d) + mask,
+    the erf GELU written out."""
+
+    def __init__(self):
+        super().__init__()
+        self.word = nn.Embedding(VOCAB, E)
+        self.position = nn.Embedding(MAX_POS, E)
+        self.token_type = nn.Embedding(2, E)
+        self.emb_norm = nn.LayerNorm(E, eps=1e-12)
+        self.query = nn.Linear(E, E)
+        self.key = nn.Linear(E, E)
+        self.value = nn.Linear(E, E)
+        self.dense = nn.Linear(E, E)
+        self.attn_norm = nn.LayerNorm(E, eps=1e-12)
+        self.intermediate = nn.Linear(E, FFN)
+        self.output = nn.Linear(FFN, E)
+        self.out_norm = nn.LayerNorm(E, eps=1e-12)
+        self.dropout = nn.Dropout(0.1)
+        self.register_buffer("position_ids", torch.arange(MAX_POS).expand((1, -1)))
+
+    def heads(self, x):
+        shape = x.size()[:-1] + (HEADS, E // HEADS)
+        return x.view(shape).permute(0, 2, 1, 3)
+
+    def forward(self, input_ids, attention_mask):
+        t = input_ids.size(1)
+        positions = self.position_ids[:, :t]
+        types = torch.zeros_like(input_ids)
+        h = self.word(input_ids) + self.token_type(types) + self.position(positions)
+        h = self.dropout(self.emb_norm(h))
+        ext = attention_mask[:, None, None, :].to(torch.float32)
+        ext = (1.0 - ext) * torch.finfo(torch.float32).min
+        q, k, v = self.heads(self.query(h)), self.heads(self.key(h)), self.heads(self.value(h))
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(E // HEADS)
+        probs = self.dropout(nn.functional.softmax(scores + ext, dim=-1))
+        ctx = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous()
+        ctx = ctx.view(ctx.size()[:-2] + (E,))
+        a = self.attn_norm(self.dropout(self.dense(ctx)) + h)
+        x = self.intermediate(a)
+        x = x * 0.5 * (1.0 + torch.erf(x / math.sqrt(2.0)))
+        return self.out_norm(self.dropout(self.output(x)) + a)
+
+
+class Seq2Seq(nn.Module):
+    """The original encoder-decoder nn.Transformer: the causal target mask
+    built inside the graph, key padding masks for source and target (the
+    decoder's self-attention merges both into one float mask)."""
+
+    def __init__(self):
+        super().__init__()
+        self.model = nn.Transformer(E, HEADS, num_encoder_layers=1,
+                                    num_decoder_layers=1, dim_feedforward=FFN,
+                                    dropout=0.1, batch_first=True)
+
+    def forward(self, src, tgt, src_padding_mask, tgt_padding_mask):
+        t = tgt.size(1)
+        mask = torch.triu(torch.full((t, t), float("-inf")), diagonal=1)
+        return self.model(src, tgt, tgt_mask=mask,
+                          src_key_padding_mask=src_padding_mask,
+                          tgt_key_padding_mask=tgt_padding_mask,
+                          memory_key_padding_mask=src_padding_mask)
+
+
+class MhaCausalPadding(nn.Module):
+    """nn.MultiheadAttention with a boolean causal mask and a key padding
+    mask, which it joins with logical_or."""
+
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(E, HEADS, batch_first=True)
+
+    def forward(self, x, pad):
+        t = x.size(1)
+        causal = torch.triu(torch.ones(t, t, dtype=torch.bool), diagonal=1)
+        return self.attn(x, x, x, attn_mask=causal, key_padding_mask=pad,
+                         need_weights=False)[0]
+
+
+class BartAttention(nn.Module):
+    """BART-style encoder self-attention as HF writes it: Q scaled on
+    [B, S, E] before the heads are split, bmm over [B*H, S, D], the scores
+    viewed as [B, H, S, S] to add the mask and back; the padding mask from an
+    int64 attention_mask via masked_fill(finfo.min)."""
+
+    def __init__(self):
+        super().__init__()
+        self.q_proj = nn.Linear(E, E)
+        self.k_proj = nn.Linear(E, E)
+        self.v_proj = nn.Linear(E, E)
+        self.out_proj = nn.Linear(E, E)
+        self.head_dim = E // HEADS
+        self.scaling = self.head_dim ** -0.5
+
+    def shape(self, x, b, t):
+        return x.view(b, t, HEADS, self.head_dim).transpose(1, 2).contiguous()
+
+    def forward(self, x, attention_mask):
+        b, t, _ = x.size()
+        expanded = attention_mask[:, None, None, :].expand(b, 1, t, t).to(x.dtype)
+        inverted = 1.0 - expanded
+        mask = inverted.masked_fill(inverted.to(torch.bool), torch.finfo(x.dtype).min)
+        q = self.shape(self.q_proj(x) * self.scaling, b, t).view(b * HEADS, -1, self.head_dim)
+        k = self.shape(self.k_proj(x), b, t).view(b * HEADS, -1, self.head_dim)
+        v = self.shape(self.v_proj(x), b, t).view(b * HEADS, -1, self.head_dim)
+        w = torch.bmm(q, k.transpose(1, 2))
+        w = w.view(b, HEADS, t, t) + mask
+        w = w.view(b * HEADS, t, t)
+        p = nn.functional.softmax(w, dim=-1)
+        o = torch.bmm(p, v).view(b, HEADS, t, self.head_dim).transpose(1, 2)
+        return self.out_proj(o.reshape(b, t, E))
+
+
+def padding(batch, seq, keep_true):
+    """A padding mask with the last quarter of every other row padded."""
+    keep = np.ones((batch, seq), dtype=bool)
+    keep[1::2, seq - seq // 4:] = False
+    return keep if keep_true else ~keep
+
+
+def models():
+    """(name, module factory, inputs {name: array}, output names, dynamic
+    axes, opset) for every model."""
+    rng = np.random.default_rng(1234)
+
+    def normal(*shape):
+        return rng.standard_normal(shape).astype(np.float32)
+
+    def ids(*shape):
+        return rng.integers(0, VOCAB, shape).astype(np.int64)
+
+    causal_additive = np.triu(np.full((SEQ, SEQ), -np.inf, dtype=np.float32), 1)
+    dyn_x = {0: "batch", 1: "seq"}
+    dyn_src = {0: "batch", 1: "src_seq"}
+    return [
+        ("mha_self", lambda: MhaSelf(False), {"x": normal(BATCH, SEQ, E)},
+         ["out"], None, 14),
+        ("mha_self_weights", lambda: MhaSelf(True), {"x": normal(BATCH, SEQ, E)},
+         ["out", "weights"], None, 14),
+        ("mha_cross", lambda: MhaCross(False),
+         {"x": normal(BATCH, SEQ, E), "memory": normal(BATCH, MEM_SEQ, E),
+          "key_padding_mask": padding(BATCH, MEM_SEQ, False)}, ["out"], None, 14),
+        ("mha_cross_weights", lambda: MhaCross(True),
+         {"x": normal(BATCH, SEQ, E), "memory": normal(BATCH, MEM_SEQ, E)},
+         ["out", "weights"], None, 14),
+        ("encoder_prenorm", lambda: Encoder(True),
+         {"x": normal(BATCH, SEQ, E), "padding_mask": padding(BATCH, SEQ, False)},
+         ["out"], {"x": dyn_x, "padding_mask": dyn_x, "out": dyn_x}, 14),
+        ("encoder_postnorm", lambda: Encoder(False),
+         {"x": normal(BATCH, SEQ, E), "mask": causal_additive}, ["out"], None, 14),
+        ("gpt2_block", lambda: Gpt2(False), {"input_ids": ids(BATCH, SEQ)},
+         ["hidden"], {"input_ids": dyn_x, "hidden": dyn_x}, 14),
+        ("gpt2_trilu", lambda: Gpt2(True), {"input_ids": ids(BATCH, SEQ)},
+         ["hidden"], {"input_ids": dyn_x, "hidden": dyn_x}, 14),
+        ("bert_layer", Bert,
+         {"input_ids": ids(BATCH, SEQ),
+          "attention_mask": padding(BATCH, SEQ, True).astype(np.int64)},
+         ["hidden"],
+         {"input_ids": dyn_x, "attention_mask": dyn_x, "hidden": dyn_x}, 17),
+        ("transformer", Seq2Seq,
+         {"src": normal(BATCH, MEM_SEQ, E), "tgt": normal(BATCH, SEQ, E),
+          "src_padding_mask": padding(BATCH, MEM_SEQ, False),
+          "tgt_padding_mask": padding(BATCH, SEQ, False)},
+         ["out"], {"src": dyn_src, "tgt": dyn_x, "src_padding_mask": dyn_src,
+                   "tgt_padding_mask": dyn_x, "out": dyn_x}, 14),
+        ("mha_causal_padding", MhaCausalPadding,
+         {"x": normal(BATCH, SEQ, E), "pad": padding(BATCH, SEQ, False)},
+         ["out"], {"x": dyn_x, "pad": dyn_x, "out": dyn_x}, 14),
+        ("bart_attention", BartAttention,
+         {"x": normal(BATCH, SEQ, E),
+          "attention_mask": padding(BATCH, SEQ, True).astype(np.int64)},
+         ["out"], {"x": dyn_x, "attention_mask": dyn_x, "out": dyn_x}, 14),
+    ]
+
+
+# Hand-built graphs for the ops the exports above do not use, each output
+# with a numpy reference computed in float64.
+
+def erf(x):
+    return np.vectorize(math.erf)(x)
+
+
+def op_graphs():
+    """(name, opset, nodes, initializers, inputs {name: array},
+    outputs {name: reference})."""
+    rng = np.random.default_rng(99)
+    a = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    b = rng.standard_normal((3, 1)).astype(np.float32)
+    c = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    a64, b64, c64 = (v.astype(np.float64) for v in (a, b, c))
+    node = helper.make_node
+    const = numpy_helper.from_array
+
+    elementwise = (
+        "ops_elementwise", 14,
+        [node("Clip", ["a", "lo", "hi"], ["clip"]),
+         node("Max", ["a", "b", "c"], ["max"]),
+         node("Min", ["a", "c"], ["min"]),
+         node("Sum", ["a", "b", "c"], ["sum"]),
+         node("Mean", ["a", "c"], ["mean"]),
+         node("Sigmoid", ["a"], ["sigmoid"]),
+         node("Abs", ["a"], ["abs_a"]),
+         node("Add", ["abs_a", "one"], ["abs_a1"]),
+         node("Reciprocal", ["abs_a1"], ["reciprocal"]),
+         node("Log", ["abs_a1"], ["log"]),
+         node("Sqrt", ["abs_a"], ["sqrt"]),
+         node("Neg", ["a"], ["neg"]),
+         node("Tanh", ["a"], ["tanh_a"]),
+         node("Exp", ["tanh_a"], ["exp_tanh"]),
+         node("Erf", ["a"], ["erf"]),
+         node("Relu", ["a"], ["relu"]),
+         node("Pow", ["abs_a1", "exponent"], ["pow"]),
+         node("Less", ["a", "c"], ["lt"]),
+         node("Greater", ["a", "b"], ["gt"]),
+         node("And", ["lt", "gt"], ["and"]),
+         node("Equal", ["a", "c"], ["eq"]),
+         node("Not", ["eq"], ["ne"]),
+         node("LessOrEqual", ["a", "b"], ["le"]),
+         node("Or", ["ne", "le"], ["or"]),
+         node("Xor", ["and", "or"], ["xor"]),
+         node("GreaterOrEqual", ["a", "c"], ["ge"]),
+         node("Where", ["ge", "xor_f", "c"], ["where"]),
+         node("Cast", ["xor"], ["xor_f"], to=TensorProto.FLOAT)],
+        [const(np.array(-0.5, np.float32), "lo"), const(np.array(0.5, np.float32), "hi"),
+         const(np.array(1.0, np.float32), "one"), const(np.array(3, np.int64), "exponent")],
+        {"a": a, "b": b, "c": c},
+        {"clip": np.clip(a64, -0.5, 0.5), "max": np.maximum(np.maximum(a64, b64), c64),
+         "min": np.minimum(a64, c64), "sum": a64 + b64 + c64, "mean": (a64 + c64) / 2,
+         "sigmoid": 1 / (1 + np.exp(-a64)), "reciprocal": 1 / (np.abs(a64) + 1),
+         "log": np.log(np.abs(a64) + 1), "sqrt": np.sqrt(np.abs(a64)), "neg": -a64,
+         "exp_tanh": np.exp(np.tanh(a64)), "erf": erf(a64), "relu": np.maximum(a64, 0),
+         "pow": (np.abs(a64) + 1) ** 3,
+         "where": np.where(a >= c, (((a < c) & (a > b)) ^ ((a != c) | (a <= b))).astype(np.float64), c64)})
+
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 10
+    x64 = x.astype(np.float64)
+    ints = lambda *v: np.array(v, np.int64)
+    shape = (
+        "ops_shape", 15,
+        [node("Flatten", ["x"], ["flatten"], axis=2),
+         node("Split", ["x", "split_sizes"], ["split_0", "split_1"], axis=1),
+         node("Unsqueeze", ["x", "unsqueeze_axes"], ["unsqueezed"]),
+         node("Squeeze", ["unsqueezed", "squeeze_axes"], ["squeeze"]),
+         node("Transpose", ["x"], ["transpose"]),
+         node("Slice", ["x", "starts", "ends", "axes", "steps"], ["slice"]),
+         node("Expand", ["b", "expand_shape"], ["expand"]),
+         node("Gather", ["x", "indices"], ["gather"], axis=1),
+         node("Concat", ["x", "x"], ["concat"], axis=-1),
+         node("Range", ["r_start", "r_limit", "r_delta"], ["range"]),
+         node("Shape", ["x"], ["shape_tail"], start=1),
+         node("Size", ["x"], ["size"]),
+         node("ConstantOfShape", ["cos_shape"], ["filled"], value=const(ints(7), "v")),
+         node("Trilu", ["x", "k"], ["tril"], upper=0),
+         node("CastLike", ["x_scaled", "like"], ["castlike"]),
+         node("Mul", ["x", "ten"], ["x_scaled"]),
+         node("Dropout", ["x"], ["dropout", "dropout_mask"]),
+         node("Identity", ["x"], ["identity"]),
+         node("Reshape", ["x", "reshape_shape"], ["reshape"]),
+         node("Div", ["size", "three"], ["int_div"]),
+         # The attribute forms of opset 12, accepted at any opset.
+         node("Split", ["x"], ["split_attr_0", "split_attr_1"], axis=2, split=[3, 1]),
+         node("Unsqueeze", ["x"], ["unsqueeze_attr"], axes=[1])],
+        [const(ints(1, 2), "split_sizes"), const(ints(0, 3), "unsqueeze_axes"),
+         const(ints(0), "squeeze_axes"), const(ints(1, -3), "starts"),
+         const(ints(2**63 - 1, 4), "ends"), const(ints(2, 1), "axes"), const(ints(2, 1), "steps"),
+         const(ints(2, 1, 4), "expand_shape"), const(ints(2, -1), "indices"),
+         const(np.array(1.0, np.float32), "r_start"), const(np.array(3.0, np.float32), "r_limit"),
+         const(np.array(0.5, np.float32), "r_delta"), const(ints(2, 2), "cos_shape"),
+         const(ints(1), "k"), const(np.zeros(1, np.int32), "like"),
+         const(np.array(10, np.float32), "ten"), const(ints(0, -1), "reshape_shape"),
+         const(ints(5), "three")],
+        {"x": x, "b": b},
+        {"flatten": x64.reshape(6, 4), "split_0": x64[:, :1], "split_1": x64[:, 1:],
+         "squeeze": x64[:, :, None, :], "transpose": x64.transpose(2, 1, 0),
+         "slice": x64[:, 0:3, 1::2], "expand": np.broadcast_to(b64, (2, 3, 4)),
+         "gather": x64[:, [2, -1]], "concat": np.concatenate([x64, x64], -1),
+         "range": np.arange(1.0, 3.0, 0.5), "shape_tail": ints(3, 4), "size": np.array(24, np.int64),
+         "filled": np.full((2, 2), 7, np.int64), "tril": np.tril(x64, 1),
+         "castlike": np.trunc(x64 * 10).astype(np.int32), "dropout": x64,
+         "dropout_mask": np.ones(x.shape, bool), "identity": x64,
+         "reshape": x64.reshape(2, 12), "int_div": ints(24 // 5),
+         "split_attr_0": x64[:, :, :3], "split_attr_1": x64[:, :, 3:],
+         "unsqueeze_attr": x64[:, None]})
+
+    m = rng.standard_normal((3, 4)).astype(np.float32)
+    w = rng.standard_normal((5, 4)).astype(np.float32)
+    bias = rng.standard_normal(5).astype(np.float32)
+    v = rng.standard_normal(4).astype(np.float32)
+    m64, w64, bias64, v64 = (t.astype(np.float64) for t in (m, w, bias, v))
+
+    def softmax(t, axis):
+        e = np.exp(t - t.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+
+    contraction = (
+        "ops_contraction", 13,
+        [node("ReduceSum", ["x", "sum_axes"], ["reduce_sum"], keepdims=0),
+         node("ReduceMean", ["x"], ["reduce_mean"], axes=[-1]),
+         node("ReduceMax", ["x"], ["reduce_max"], axes=[0, 2]),
+         node("ReduceMin", ["x"], ["reduce_min"]),
+         node("Gemm", ["m", "w", "bias"], ["gemm"], transB=1, alpha=0.5, beta=2.0),
+         node("Gemm", ["mt", "w"], ["gemm_t"], transA=1, transB=1),
+         node("Transpose", ["m"], ["mt"]),
+         node("MatMul", ["v", "x_t"], ["matmul_vec"]),
+         node("Transpose", ["x"], ["x_t"], perm=[0, 2, 1]),
+         node("MatMul", ["x", "v"], ["matmul_mat_vec"]),
+         node("LogSoftmax", ["x"], ["log_softmax"], axis=1),
+         node("Softmax", ["x"], ["softmax"], axis=0)],
+        [const(ints(1), "sum_axes")],
+        {"x": x, "m": m, "w": w, "bias": bias, "v": v},
+        {"reduce_sum": x64.sum(1), "reduce_mean": x64.mean(-1, keepdims=True),
+         "reduce_max": x64.max((0, 2), keepdims=True), "reduce_min": x64.min(keepdims=True),
+         "gemm": 0.5 * m64 @ w64.T + 2.0 * bias64, "gemm_t": m64 @ w64.T,
+         "matmul_vec": v64 @ x64.transpose(0, 2, 1), "matmul_mat_vec": x64 @ v64,
+         "log_softmax": np.log(softmax(x64, 1)), "softmax": softmax(x64, 0)})
+
+    y = rng.standard_normal((2, 7, 4)).astype(np.float32)
+    y64 = y.astype(np.float64)
+    scale = rng.standard_normal((7, 4)).astype(np.float32)
+    mean = y64.mean((1, 2), keepdims=True)
+    var = ((y64 - mean) ** 2).mean((1, 2), keepdims=True)
+    opset18 = (
+        "ops_opset18", 18,
+        [node("ReduceMean", ["y", "mean_axes"], ["reduce_mean"], keepdims=0),
+         node("Split", ["y"], ["part_0", "part_1", "part_2"], axis=1, num_outputs=3),
+         node("LayerNormalization", ["y", "scale"], ["layer_norm", "ln_mean", "ln_inv_std"],
+              axis=1, epsilon=1e-3)],
+        [const(ints(-1), "mean_axes"), const(scale, "scale")],
+        {"y": y},
+        {"reduce_mean": y64.mean(-1), "part_0": y64[:, 0:3], "part_1": y64[:, 3:6],
+         "part_2": y64[:, 6:7],
+         "layer_norm": (y64 - mean) / np.sqrt(var + 1e-3) * scale.astype(np.float64),
+         "ln_mean": mean, "ln_inv_std": 1 / np.sqrt(var + 1e-3)})
+
+    tanh_gelu = 0.5 * a64 * (1 + np.tanh(math.sqrt(2 / math.pi) * (a64 + 0.044715 * a64 ** 3)))
+    opset20 = (
+        "ops_opset20_gelu", 20,
+        [node("Gelu", ["a"], ["gelu"]), node("Gelu", ["a"], ["gelu_tanh"], approximate="tanh")],
+        [], {"a": a},
+        {"gelu": 0.5 * a64 * (1 + erf(a64 / math.sqrt(2))), "gelu_tanh": tanh_gelu})
+    return [elementwise, shape, contraction, opset18, opset20]
+
+
+def write_graph(name, opset, nodes, initializers, inputs, outputs, out_dir):
+    graph = helper.make_graph(
+        nodes, name,
+        [helper.make_tensor_value_info(k, onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[v.dtype], v.shape)
+         for k, v in inputs.items()],
+        [helper.make_tensor_value_info(k, TensorProto.UNDEFINED, None) for k in outputs],
+        initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    directory = os.path.join(out_dir, name)
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "model.onnx"), "wb") as f:
+        f.write(model.SerializeToString())
+    for i, value in enumerate(inputs.values()):
+        np.save(os.path.join(directory, f"input_{i}.npy"), value)
+    for i, value in enumerate(outputs.values()):
+        np.save(os.path.join(directory, f"output_{i}.npy"), np.array(value, order="C"))
+    open(os.path.join(directory, "shapes.txt"), "w").close()
+
+
+def export(name, module, inputs, output_names, dynamic_axes, opset, out_dir):
+    module.eval()
+    args = tuple(torch.from_numpy(v) for v in inputs.values())
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outputs = module(*args)
+    if isinstance(outputs, torch.Tensor):
+        outputs = (outputs,)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, args, buffer, input_names=list(inputs),
+                          output_names=output_names, opset_version=opset,
+                          dynamic_axes=dynamic_axes)
+    model = onnx.load_from_string(buffer.getvalue())
+    onnx.checker.check_model(model)
+    graph_inputs = [i.name for i in model.graph.input]
+    if graph_inputs != list(inputs):
+        raise RuntimeError(f"{name}: the export kept inputs {graph_inputs}")
+    directory = os.path.join(out_dir, name)
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "model.onnx"), "wb") as f:
+        f.write(buffer.getvalue())
+    pins = []
+    for i, (input_name, value) in enumerate(inputs.items()):
+        np.save(os.path.join(directory, f"input_{i}.npy"), value)
+        if dynamic_axes and input_name in dynamic_axes:
+            pins.append(input_name + "=" + "x".join(str(d) for d in value.shape))
+    for i, value in enumerate(outputs):
+        np.save(os.path.join(directory, f"output_{i}.npy"), value.numpy())
+    with open(os.path.join(directory, "shapes.txt"), "w") as f:
+        f.writelines(pin + "\n" for pin in pins)
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    out_dir = sys.argv[1]
+    os.makedirs(out_dir, exist_ok=True)
+    names = []
+    for index, (name, factory, *rest) in enumerate(models()):
+        # Seeded per model, so one model's weights do not depend on another's.
+        seed_all(index)
+        export(name, factory(), *rest, out_dir)
+        names.append(name)
+    for name, *rest in op_graphs():
+        write_graph(name, *rest, out_dir)
+        names.append(name)
+    with open(os.path.join(out_dir, "models.txt"), "w") as f:
+        f.writelines(name + "\n" for name in names)
+
+
+if __name__ == "__main__":
+    main()
