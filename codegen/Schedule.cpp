@@ -9,7 +9,10 @@
 //  3. Each returned value is written straight into its output buffer when a
 //     kernel produces it; a value returned twice, an input or a weight that
 //     is returned gets a final copy kernel.
-//  4. The other kernel results live in one arena: each occupies a 64-byte
+//  4. With ScheduleOptions::stridedAttentionViews, transposes that only
+//     feed attention operands, or only take an attention's result, are
+//     views: no kernel, the attention reads/writes through strides.
+//  5. The other kernel results live in one arena: each occupies a 64-byte
 //     aligned slot from the kernel that writes it to the last kernel that
 //     reads it (through views too); slots are placed largest first at the
 //     lowest offset free for their whole lifetime.
@@ -72,11 +75,65 @@ void collectTree(Operation *op, Kernel &kernel,
   kernel.ops.push_back(op);
 }
 
-/// The value whose storage `v` views (through reshapes).
-Value storageOf(Value v) {
-  while (auto reshape = v.getDefiningOp<attn::ReshapeOp>())
-    v = reshape.getInput();
-  return v;
+/// The value whose storage `v` views (through reshapes and, when given,
+/// view transposes).
+Value storageOf(Value v,
+                const llvm::DenseSet<Operation *> *viewTransposes = nullptr) {
+  for (;;) {
+    if (auto reshape = v.getDefiningOp<attn::ReshapeOp>()) {
+      v = reshape.getInput();
+      continue;
+    }
+    auto transpose = v.getDefiningOp<attn::TransposeOp>();
+    if (transpose && viewTransposes && viewTransposes->count(transpose)) {
+      v = transpose.getInput();
+      continue;
+    }
+    return v;
+  }
+}
+
+/// True for a transpose that leaves the last dim in place.
+bool keepsLastDim(attn::TransposeOp transpose) {
+  ArrayRef<int64_t> perm = transpose.getPerm();
+  return !perm.empty() && perm.back() == static_cast<int64_t>(perm.size()) - 1;
+}
+
+/// The transpose an attention writes its result through, if any.
+attn::TransposeOp outputViewOf(attn::AttentionOp attention) {
+  if (!attention->hasOneUse())
+    return nullptr;
+  auto transpose = dyn_cast<attn::TransposeOp>(*attention->getUsers().begin());
+  return transpose && keepsLastDim(transpose) ? transpose : nullptr;
+}
+
+/// Transposes that become views: an attention's output transpose, or a
+/// transpose of a non-view value used only as attention Q/K/V.
+void findViewTransposes(func::FuncOp func, llvm::DenseSet<Operation *> &views,
+                        llvm::DenseSet<Operation *> &outputViews) {
+  func.walk([&](attn::AttentionOp attention) {
+    if (attn::TransposeOp t = outputViewOf(attention))
+      outputViews.insert(t);
+  });
+  func.walk([&](attn::TransposeOp t) {
+    if (outputViews.count(t) || !keepsLastDim(t) || t->use_empty())
+      return;
+    for (OpOperand &use : t->getUses()) {
+      auto attention = dyn_cast<attn::AttentionOp>(use.getOwner());
+      if (!attention || attention.isPacked() || use.getOperandNumber() > 2)
+        return;
+    }
+    views.insert(t);
+  });
+  // A view of a view would need composed strides: keep the inner one a kernel.
+  llvm::SmallVector<Operation *> nested;
+  for (Operation *t : views)
+    if (Operation *def = storageOf(cast<attn::TransposeOp>(t).getInput())
+                             .getDefiningOp();
+        def && views.count(def))
+      nested.push_back(t);
+  for (Operation *t : nested)
+    views.erase(t);
 }
 
 struct Interval {
@@ -137,14 +194,26 @@ const BufferRef &Schedule::getBuffer(Value value) const {
   return it->second;
 }
 
-llvm::Expected<Schedule> attnc::buildSchedule(func::FuncOp func) {
+llvm::Expected<Schedule> attnc::buildSchedule(func::FuncOp func,
+                                              const ScheduleOptions &options) {
   Schedule schedule;
   schedule.func = func;
-  auto ref = [](BufferRef::Kind kind, int index, Value v) {
+  llvm::DenseSet<Operation *> outputViews;
+  if (options.stridedAttentionViews)
+    findViewTransposes(func, schedule.viewTransposes, outputViews);
+  const llvm::DenseSet<Operation *> *views = &schedule.viewTransposes;
+  auto bytesOf = [&](Value v) {
+    if (!options.elementBytes)
+      return tensorBytes(v.getType());
+    auto tensor = v.getType().cast<RankedTensorType>();
+    return tensor.getNumElements() *
+           options.elementBytes(tensor.getElementType());
+  };
+  auto ref = [&](BufferRef::Kind kind, int index, Value v) {
     BufferRef r;
     r.kind = kind;
     r.index = index;
-    r.bytes = tensorBytes(v.getType());
+    r.bytes = bytesOf(v);
     return r;
   };
   for (BlockArgument arg : func.getArguments())
@@ -164,7 +233,8 @@ llvm::Expected<Schedule> attnc::buildSchedule(func::FuncOp func) {
       schedule.constants.push_back(constant);
       continue;
     }
-    if (isa<attn::ReshapeOp>(op) || isFusedIntoUser(&op))
+    if (isa<attn::ReshapeOp>(op) || isFusedIntoUser(&op) ||
+        views->count(&op) || outputViews.count(&op))
       continue;
     if (auto attention = dyn_cast<attn::AttentionOp>(op); attention && attention.isPacked())
       return scheduleError(&op, "packed attention reached code generation "
@@ -181,7 +251,11 @@ llvm::Expected<Schedule> attnc::buildSchedule(func::FuncOp func) {
     }
     kernel.inputs.assign(inputs.begin(), inputs.end());
     kernel.outputs.assign(op.result_begin(), op.result_end());
-    for (Value result : op.getResults())
+    if (auto attention = dyn_cast<attn::AttentionOp>(op))
+      if (attn::TransposeOp t = outputViewOf(attention);
+          t && outputViews.count(t))
+        kernel.outputs[0] = t.getResult();
+    for (Value result : kernel.outputs)
       producer[result] = schedule.kernels.size();
     schedule.kernels.push_back(std::move(kernel));
   }
@@ -190,7 +264,7 @@ llvm::Expected<Schedule> attnc::buildSchedule(func::FuncOp func) {
   auto returnOp = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   llvm::DenseSet<Value> written;
   for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {
-    Value storage = storageOf(value);
+    Value storage = storageOf(value, views);
     if (producer.count(storage) && written.insert(storage).second) {
       BufferRef out = ref(BufferRef::Kind::Output, index, storage);
       schedule.buffers[storage] = out;
@@ -208,7 +282,7 @@ llvm::Expected<Schedule> attnc::buildSchedule(func::FuncOp func) {
   llvm::DenseMap<Value, int> lastUse;
   for (auto [index, kernel] : llvm::enumerate(schedule.kernels))
     for (Value input : kernel.inputs)
-      lastUse[storageOf(input)] = index;
+      lastUse[storageOf(input, views)] = index;
   std::vector<Interval> intervals;
   for (auto [index, kernel] : llvm::enumerate(schedule.kernels)) {
     if (kernel.copyToOutput >= 0)
@@ -217,17 +291,19 @@ llvm::Expected<Schedule> attnc::buildSchedule(func::FuncOp func) {
       if (schedule.buffers.count(output))
         continue; // an output buffer
       int last = std::max<int>(index, lastUse.lookup(output));
-      intervals.push_back({output, static_cast<int>(index), last,
-                           tensorBytes(output.getType())});
+      intervals.push_back(
+          {output, static_cast<int>(index), last, bytesOf(output)});
     }
   }
   schedule.arenaBytes = packArena(intervals, schedule.buffers);
 
   // Views share their storage's buffer.
-  func.walk([&](attn::ReshapeOp reshape) {
-    auto it = schedule.buffers.find(storageOf(reshape.getResult()));
+  func.walk([&](Operation *op) {
+    if (!isa<attn::ReshapeOp>(op) && !views->count(op))
+      return;
+    auto it = schedule.buffers.find(storageOf(op->getResult(0), views));
     if (it != schedule.buffers.end())
-      schedule.buffers[reshape.getResult()] = it->second;
+      schedule.buffers[op->getResult(0)] = it->second;
   });
   return schedule;
 }

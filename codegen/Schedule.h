@@ -15,8 +15,10 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,22 @@ struct Kernel {
   int copyToOutput = -1;
 };
 
+/// Choices a target makes about the schedule.
+struct ScheduleOptions {
+  /// Transposes that keep the last dim and only feed attn.attention's Q, K
+  /// or V, or only take its result, become strided views instead of
+  /// kernels: the attention reads or writes through strides (a target that
+  /// sets this passes per-dim strides to its attention kernel). An
+  /// attention writing through such a transpose lists the transpose's
+  /// result as its kernel output.
+  bool stridedAttentionViews = false;
+  /// Bytes per element of an element type, for targets that store tensors
+  /// wider on the device (Vulkan keeps every element in a 32-bit word), so
+  /// buffer sizes and arena offsets match what they allocate. Unset: the C
+  /// ABI's widths (tensorBytes; i1 takes one byte).
+  std::function<int64_t(mlir::Type)> elementBytes;
+};
+
 /// Every kernel of the entry function and the buffer of every value they
 /// read or write.
 struct Schedule {
@@ -67,6 +85,9 @@ struct Schedule {
   std::vector<mlir::Value> constants;
   /// Bytes of the arena (64-byte aligned slots).
   int64_t arenaBytes = 0;
+  /// Transposes that became strided views (ScheduleOptions); their results
+  /// share their storage's buffer in `buffers`.
+  llvm::DenseSet<mlir::Operation *> viewTransposes;
 
   /// The buffer of `value`; asserts that it has one.
   const BufferRef &getBuffer(mlir::Value value) const;
@@ -78,7 +99,8 @@ int64_t tensorBytes(mlir::Type type);
 /// Builds the schedule of `func` (the entry function of a module that went
 /// through the graph pipeline). Fails, naming the op, on an op no target can
 /// lower.
-llvm::Expected<Schedule> buildSchedule(mlir::func::FuncOp func);
+llvm::Expected<Schedule> buildSchedule(mlir::func::FuncOp func,
+                                       const ScheduleOptions &options = {});
 
 /// Prints kernels and buffers (for tests and --emit debugging).
 void printSchedule(const Schedule &schedule, llvm::raw_ostream &os);

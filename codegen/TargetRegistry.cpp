@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Target.h"
+#include "codegen/cpu/CpuTarget.h"
 
 #include "llvm/ADT/StringSwitch.h"
 

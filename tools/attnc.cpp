@@ -20,6 +20,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -330,6 +331,35 @@ int runLibrary() {
   return writeOutputs(names, *results);
 }
 
+/// Compiles `module` for `target` into a temporary library, runs it on
+/// `args` and writes the outputs.
+int runOnTarget(ModuleOp module, llvm::StringRef target,
+                llvm::ArrayRef<HostTensor> args,
+                llvm::ArrayRef<std::string> names) {
+  llvm::Expected<std::unique_ptr<Target>> created = createTarget(target);
+  if (!created)
+    return fail(llvm::toString(created.takeError()));
+  if (failed(runGraphPipeline(module, pipelineOptions())))
+    return 1;
+  llvm::SmallString<128> dir;
+  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("attnc-run", dir))
+    return fail("cannot create a temporary directory: " + ec.message());
+  auto cleanup = llvm::make_scope_exit([&] { llvm::sys::fs::remove_directories(dir); });
+  llvm::SmallString<128> library(dir);
+  llvm::sys::path::append(library, "libmodel.so");
+  if (llvm::Error e = (*created)->compileLibrary(module, library, compileOptions()))
+    return fail(llvm::toString(std::move(e)));
+  llvm::Expected<std::unique_ptr<LoadedModel>> model =
+      LoadedModel::load(library, runtimeOptions());
+  if (!model)
+    return fail(llvm::toString(model.takeError()));
+  llvm::Expected<std::vector<HostTensor>> results = (*model)->run(args);
+  if (!results)
+    return fail(llvm::toString(results.takeError()));
+  llvm::errs() << "ran on " << (*model)->getDevice() << "\n";
+  return writeOutputs(names, *results);
+}
+
 int runModel(MLIRContext &context) {
   if (isLibrary(modelPath))
     return runLibrary();
@@ -346,9 +376,7 @@ int runModel(MLIRContext &context) {
   for (unsigned i = 0; i < entry.getNumResults(); ++i)
     names.push_back(getOutputName(entry, i));
   if (target != "oracle")
-    return fail("run a compiled target by compiling first: attnc compile " +
-                modelPath + " --target=" + target +
-                " -o libmodel.so, then attnc run libmodel.so");
+    return runOnTarget(*module, target, *args, names);
   llvm::Expected<std::vector<OracleTensor>> results =
       evaluateFunction(entry, *args);
   if (!results)

@@ -42,7 +42,10 @@ typedef struct attnc_attention_args {
   float scale;
 } attnc_attention_args;
 
-/* Independent tasks (batch x heads x query tiles). */
+/* Independent tasks (batch x heads x query tiles; for grouped-query
+ * attention with short query sequences, batch x kv_heads x tiles of the
+ * group's query rows). Tasks differ in cost under a causal mask; they are
+ * ordered so that contiguous halves, or an atomic task counter, balance. */
 int64_t attnc_k_attention_tasks(const attnc_attention_args *args);
 /* Scratch bytes one worker needs (64-byte aligned by the caller). */
 int64_t attnc_k_attention_scratch(const attnc_attention_args *args);

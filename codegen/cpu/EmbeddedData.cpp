@@ -1,0 +1,33 @@
+//===- EmbeddedData.cpp - files built into attnc for the CPU target -------===//
+//
+// The assembler includes the files byte for byte (.incbin); CMake passes
+// their paths and rebuilds this file, without a compiler cache that could
+// not see them, when they change.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/EmbeddedData.h"
+
+__asm__(".section .rodata,\"a\",@progbits\n"
+        ".balign 16\n"
+        "attnc_cpu_bitcode_begin:\n"
+        ".incbin \"" ATTNC_CPU_BITCODE_FILE "\"\n"
+        "attnc_cpu_bitcode_end:\n"
+        ".balign 16\n"
+        "attnc_cpu_header_begin:\n"
+        ".incbin \"" ATTNC_MODEL_HEADER_FILE "\"\n"
+        "attnc_cpu_header_end:\n"
+        ".previous\n");
+
+extern "C" const char attnc_cpu_bitcode_begin[], attnc_cpu_bitcode_end[];
+extern "C" const char attnc_cpu_header_begin[], attnc_cpu_header_end[];
+
+llvm::StringRef attnc::cpu::getKernelBitcode() {
+  return llvm::StringRef(attnc_cpu_bitcode_begin,
+                         attnc_cpu_bitcode_end - attnc_cpu_bitcode_begin);
+}
+
+llvm::StringRef attnc::cpu::getModelHeader() {
+  return llvm::StringRef(attnc_cpu_header_begin,
+                         attnc_cpu_header_end - attnc_cpu_header_begin);
+}
