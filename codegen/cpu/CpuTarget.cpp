@@ -155,6 +155,25 @@ llvm::Error linkKernelLibrary(llvm::Module &module) {
   return llvm::Error::success();
 }
 
+/// The ISA extensions, among those some x86-64 CPUs lack, that code for
+/// `machine` may use ("avx2,fma,avx512f,..."): the runtime refuses to create
+/// a model on a CPU without one of them instead of faulting in a kernel.
+std::string requiredIsaFeatures(llvm::TargetMachine &machine) {
+  static const char *const kChecked[] = {
+      "sse4.2",     "popcnt",     "avx",          "avx2",
+      "fma",        "f16c",       "bmi",          "bmi2",
+      "avx512f",    "avx512cd",   "avx512bw",     "avx512dq",
+      "avx512vl",   "avx512vnni", "avx512bf16",   "avx512fp16",
+      "avx512ifma", "avx512vbmi", "avx512vbmi2",  "avx512bitalg",
+      "avx512vpopcntdq"};
+  const llvm::MCSubtargetInfo *info = machine.getMCSubtargetInfo();
+  std::vector<std::string> used;
+  for (const char *feature : kChecked)
+    if (info->checkFeatures(std::string("+") + feature))
+      used.push_back(feature);
+  return llvm::join(used, ",");
+}
+
 /// Internalises all but the runtime's entry points, so unused library code
 /// is dropped and the rest can be inlined, and targets every function at
 /// `cpu` with `features`.
@@ -233,7 +252,8 @@ llvm::Expected<CompiledModule> compileModule(mlir::ModuleOp module,
   if (auto attr = module->getAttrOfType<mlir::StringAttr>("attn.model_name"))
     name = attr.str();
   llvm::StringRef cpu = result.machine->getTargetCPU();
-  if (llvm::Error e = cpu::emitModel(*schedule, name, cpu, m))
+  if (llvm::Error e = cpu::emitModel(*schedule, name, cpu,
+                                     requiredIsaFeatures(*result.machine), m))
     return std::move(e);
   std::string verifyMessage;
   llvm::raw_string_ostream verifyStream(verifyMessage);

@@ -142,7 +142,8 @@ public:
         ptrTy(llvm::PointerType::getUnqual(context)), i64(b.getInt64Ty()),
         i32(b.getInt32Ty()) {}
 
-  llvm::Error emit(llvm::StringRef modelName, llvm::StringRef targetCpu);
+  llvm::Error emit(llvm::StringRef modelName, llvm::StringRef targetCpu,
+                   llvm::StringRef requiredFeatures);
 
 private:
   llvm::Error emitWeights();
@@ -850,14 +851,19 @@ llvm::Error ModelEmitter::emitKernel(const Kernel &kernel, unsigned index) {
 }
 
 llvm::Error ModelEmitter::emit(llvm::StringRef modelName,
-                               llvm::StringRef targetCpu) {
+                               llvm::StringRef targetCpu,
+                               llvm::StringRef requiredFeatures) {
   if (llvm::Error e = emitWeights())
     return e;
   emitInfo(modelName);
-  auto *cpuName = llvm::ConstantDataArray::getString(context, targetCpu, true);
-  new llvm::GlobalVariable(module, cpuName->getType(), true,
-                           llvm::GlobalValue::ExternalLinkage, cpuName,
-                           "attnc_cpu_target_cpu");
+  for (auto [name, text] :
+       {std::pair<const char *, llvm::StringRef>{"attnc_cpu_target_cpu",
+                                                 targetCpu},
+        {"attnc_cpu_required_features", requiredFeatures}}) {
+    auto *string = llvm::ConstantDataArray::getString(context, text, true);
+    new llvm::GlobalVariable(module, string->getType(), true,
+                             llvm::GlobalValue::ExternalLinkage, string, name);
+  }
   new llvm::GlobalVariable(
       module, i64, true, llvm::GlobalValue::ExternalLinkage,
       b.getInt64(schedule.arenaBytes), "attnc_cpu_arena_bytes");
@@ -903,12 +909,15 @@ llvm::Error ModelEmitter::emit(llvm::StringRef modelName,
 llvm::ArrayRef<llvm::StringRef> cpu::getRuntimeEntryPoints() {
   static const llvm::StringRef names[] = {
       "attnc_rt_info", "attnc_cpu_run", "attnc_cpu_scratch_bytes",
-      "attnc_cpu_arena_bytes", "attnc_cpu_target_cpu"};
+      "attnc_cpu_arena_bytes", "attnc_cpu_target_cpu",
+      "attnc_cpu_required_features"};
   return names;
 }
 
 llvm::Error cpu::emitModel(const Schedule &schedule, llvm::StringRef modelName,
-                           llvm::StringRef targetCpu, llvm::Module &module) {
+                           llvm::StringRef targetCpu,
+                           llvm::StringRef requiredFeatures,
+                           llvm::Module &module) {
   ModelEmitter emitter(schedule, module);
-  return emitter.emit(modelName, targetCpu);
+  return emitter.emit(modelName, targetCpu, requiredFeatures);
 }

@@ -23,10 +23,13 @@ llvm::ArrayRef<llvm::StringRef> getRuntimeEntryPoints();
 
 /// Emits the model `schedule` describes into `module` (empty, with its
 /// target triple and data layout set). `modelName` names the library,
-/// `targetCpu` is recorded for attnc_model_device. Fails, naming the op,
-/// on an op or element type the CPU target does not implement.
+/// `targetCpu` is recorded for attnc_model_device and `requiredFeatures`
+/// (comma-separated ISA extensions) for the runtime's check at create.
+/// Fails, naming the op, on an op or element type the CPU target does not
+/// implement.
 llvm::Error emitModel(const Schedule &schedule, llvm::StringRef modelName,
-                      llvm::StringRef targetCpu, llvm::Module &module);
+                      llvm::StringRef targetCpu,
+                      llvm::StringRef requiredFeatures, llvm::Module &module);
 
 } // namespace attnc::cpu
 

@@ -18,9 +18,6 @@
 #include <sched.h>
 #include <system_error>
 
-/// Defined by the generated object: the LLVM CPU its code was built for.
-extern "C" const char attnc_cpu_target_cpu[];
-
 struct attnc_cpu_context {
   attnc::rt::ThreadPool *pool = nullptr;
   std::atomic<int32_t> failed{0};
@@ -55,6 +52,51 @@ int availableCores() {
   if (sched_getaffinity(0, sizeof(set), &set) == 0)
     return std::max(CPU_COUNT(&set), 1);
   return std::max<int>(std::thread::hardware_concurrency(), 1);
+}
+
+/// The extensions in `required` (comma-separated) that this CPU lacks.
+std::string missingFeatures(const std::string &required) {
+  __builtin_cpu_init();
+  struct Feature {
+    const char *name;
+    bool present;
+  };
+  // __builtin_cpu_supports takes string literals only, hence the table.
+  const Feature known[] = {
+      {"sse4.2", __builtin_cpu_supports("sse4.2") != 0},
+      {"popcnt", __builtin_cpu_supports("popcnt") != 0},
+      {"avx", __builtin_cpu_supports("avx") != 0},
+      {"avx2", __builtin_cpu_supports("avx2") != 0},
+      {"fma", __builtin_cpu_supports("fma") != 0},
+      {"f16c", __builtin_cpu_supports("f16c") != 0},
+      {"bmi", __builtin_cpu_supports("bmi") != 0},
+      {"bmi2", __builtin_cpu_supports("bmi2") != 0},
+      {"avx512f", __builtin_cpu_supports("avx512f") != 0},
+      {"avx512cd", __builtin_cpu_supports("avx512cd") != 0},
+      {"avx512bw", __builtin_cpu_supports("avx512bw") != 0},
+      {"avx512dq", __builtin_cpu_supports("avx512dq") != 0},
+      {"avx512vl", __builtin_cpu_supports("avx512vl") != 0},
+      {"avx512vnni", __builtin_cpu_supports("avx512vnni") != 0},
+      {"avx512bf16", __builtin_cpu_supports("avx512bf16") != 0},
+      {"avx512fp16", __builtin_cpu_supports("avx512fp16") != 0},
+      {"avx512ifma", __builtin_cpu_supports("avx512ifma") != 0},
+      {"avx512vbmi", __builtin_cpu_supports("avx512vbmi") != 0},
+      {"avx512vbmi2", __builtin_cpu_supports("avx512vbmi2") != 0},
+      {"avx512bitalg", __builtin_cpu_supports("avx512bitalg") != 0},
+      {"avx512vpopcntdq", __builtin_cpu_supports("avx512vpopcntdq") != 0}};
+  std::string missing;
+  size_t begin = 0;
+  while (begin < required.size()) {
+    size_t end = required.find(',', begin);
+    if (end == std::string::npos)
+      end = required.size();
+    std::string name = required.substr(begin, end - begin);
+    for (const Feature &f : known)
+      if (name == f.name && !f.present)
+        missing += (missing.empty() ? "" : ", ") + name;
+    begin = end + 1;
+  }
+  return missing;
 }
 
 struct FreeDeleter {
@@ -115,6 +157,15 @@ attnc::rt::createBackend(const attnc_rt_model_info &,
     status = ATTNC_ERROR_INVALID_ARGUMENT;
     error = "num_threads must be >= 0 (0 = all cores), got " +
             std::to_string(options.num_threads);
+    return nullptr;
+  }
+  std::string missing = missingFeatures(attnc_cpu_required_features);
+  if (!missing.empty()) {
+    status = ATTNC_ERROR_DEVICE;
+    error = std::string("this library was compiled for ") +
+            attnc_cpu_target_cpu + " and uses " + missing +
+            ", which this CPU lacks; compile it again on this machine "
+            "(--cpu=native) or for an older CPU (e.g. --cpu=x86-64-v3)";
     return nullptr;
   }
   int threads = options.num_threads ? options.num_threads : availableCores();

@@ -44,6 +44,11 @@ int32_t attnc_cpu_failed(attnc_cpu_context *ctx);
 
 /* Defined by the generated model object. */
 
+/** The LLVM CPU the code was generated for, and the ISA extensions it may
+ *  use (comma-separated), checked against this CPU at create. */
+extern const char attnc_cpu_target_cpu[];
+extern const char attnc_cpu_required_features[];
+
 /** Bytes of the arena the run function uses (allocated once at create). */
 extern const int64_t attnc_cpu_arena_bytes;
 
