@@ -136,8 +136,13 @@ llvm::Expected<mlir::func::FuncOp> entryFunction(mlir::ModuleOp module) {
                    "public function to compile");
 }
 
-llvm::Error linkKernelLibrary(llvm::Module &module) {
-  llvm::MemoryBufferRef buffer(cpu::getKernelBitcode(), "attnc_cpu_kernels.bc");
+/// Links the kernel library, register-blocked for the vector registers
+/// `machine`'s CPU has, into `module`.
+llvm::Error linkKernelLibrary(llvm::Module &module,
+                              llvm::TargetMachine &machine) {
+  bool avx512 = machine.getMCSubtargetInfo()->checkFeatures("+avx512f");
+  llvm::MemoryBufferRef buffer(cpu::getKernelBitcode(avx512),
+                               "attnc_cpu_kernels.bc");
   llvm::Expected<std::unique_ptr<llvm::Module>> library =
       llvm::parseBitcodeFile(buffer, module.getContext());
   if (!library)
@@ -265,7 +270,7 @@ llvm::Expected<CompiledModule> compileModule(mlir::ModuleOp module,
       result.ownFunctions.insert(f.getName().str());
   timer.done("emit LLVM IR");
 
-  if (llvm::Error e = linkKernelLibrary(m))
+  if (llvm::Error e = linkKernelLibrary(m, *result.machine))
     return std::move(e);
   prepareForOptimization(m, *result.machine);
   timer.done("link kernel library");

@@ -10,21 +10,33 @@
 
 __asm__(".section .rodata,\"a\",@progbits\n"
         ".balign 16\n"
-        "attnc_cpu_bitcode_begin:\n"
-        ".incbin \"" ATTNC_CPU_BITCODE_FILE "\"\n"
-        "attnc_cpu_bitcode_end:\n"
+        "attnc_cpu_bitcode_avx512_begin:\n"
+        ".incbin \"" ATTNC_CPU_BITCODE_AVX512_FILE "\"\n"
+        "attnc_cpu_bitcode_avx512_end:\n"
+        ".balign 16\n"
+        "attnc_cpu_bitcode_avx2_begin:\n"
+        ".incbin \"" ATTNC_CPU_BITCODE_AVX2_FILE "\"\n"
+        "attnc_cpu_bitcode_avx2_end:\n"
         ".balign 16\n"
         "attnc_cpu_header_begin:\n"
         ".incbin \"" ATTNC_MODEL_HEADER_FILE "\"\n"
         "attnc_cpu_header_end:\n"
         ".previous\n");
 
-extern "C" const char attnc_cpu_bitcode_begin[], attnc_cpu_bitcode_end[];
+extern "C" const char attnc_cpu_bitcode_avx512_begin[],
+    attnc_cpu_bitcode_avx512_end[];
+extern "C" const char attnc_cpu_bitcode_avx2_begin[],
+    attnc_cpu_bitcode_avx2_end[];
 extern "C" const char attnc_cpu_header_begin[], attnc_cpu_header_end[];
 
-llvm::StringRef attnc::cpu::getKernelBitcode() {
-  return llvm::StringRef(attnc_cpu_bitcode_begin,
-                         attnc_cpu_bitcode_end - attnc_cpu_bitcode_begin);
+llvm::StringRef attnc::cpu::getKernelBitcode(bool avx512Registers) {
+  if (avx512Registers)
+    return llvm::StringRef(attnc_cpu_bitcode_avx512_begin,
+                           attnc_cpu_bitcode_avx512_end -
+                               attnc_cpu_bitcode_avx512_begin);
+  return llvm::StringRef(attnc_cpu_bitcode_avx2_begin,
+                         attnc_cpu_bitcode_avx2_end -
+                             attnc_cpu_bitcode_avx2_begin);
 }
 
 llvm::StringRef attnc::cpu::getModelHeader() {

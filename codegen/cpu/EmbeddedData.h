@@ -1,5 +1,4 @@
-//===- EmbeddedData.h - files built into attnc for the CPU target -*- C++
-//-*-===//
+//===- EmbeddedData.h - files built into attnc for the CPU target -*- C++ -*-===//
 //
 // The kernel library bitcode (compiled from runtime/cpu/kernels when attnc
 // is built) and the ABI header runtime/Model.h, embedded in the attnc
@@ -14,8 +13,9 @@
 
 namespace attnc::cpu {
 
-/// The linked kernel library bitcode every model module is linked with.
-llvm::StringRef getKernelBitcode();
+/// The kernel library bitcode every model module is linked with, register
+/// blocked for AVX-512's 32 vector registers or for AVX2's 16.
+llvm::StringRef getKernelBitcode(bool avx512Registers);
 
 /// runtime/Model.h, copied next to every library attnc writes.
 llvm::StringRef getModelHeader();
