@@ -6,6 +6,7 @@
 
 #include "codegen/Target.h"
 #include "codegen/cpu/CpuTarget.h"
+#include "codegen/vulkan/VulkanTarget.h"
 
 #include "llvm/ADT/StringSwitch.h"
 

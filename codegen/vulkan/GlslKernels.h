@@ -1,0 +1,68 @@
+//===- GlslKernels.h - helpers shared by the GLSL kernel emitters -*- C++ -*-//
+//
+// Internal to codegen/vulkan: errors naming an op, strides, bindings and
+// push constants, used by GlslEmitter.cpp (fixed kernels) and
+// GlslElementwise.cpp (generated elementwise and data-movement kernels).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_CODEGEN_VULKAN_GLSLKERNELS_H
+#define ATTNC_CODEGEN_VULKAN_GLSLKERNELS_H
+
+#include "codegen/vulkan/GlslEmitter.h"
+
+namespace attnc::vk {
+
+/// "loc: 'attn.x': message" as an llvm::Error.
+llvm::Error kernelError(mlir::Operation *op, const llvm::Twine &message);
+
+/// "attn.matmul at loc(...)" or "copy to output 2".
+std::string describeKernel(const Kernel &kernel);
+
+/// The static shape of a tensor value.
+llvm::ArrayRef<int64_t> shapeOf(mlir::Value v);
+
+/// Row-major element strides of `shape`.
+llvm::SmallVector<int64_t, 6> contiguousStrides(llvm::ArrayRef<int64_t> shape);
+
+/// Element strides of a row-major tensor of shape `from` read at every
+/// point of `to` (numpy broadcasting, aligned on the right; 0 where it
+/// broadcasts).
+llvm::SmallVector<int64_t, 6> broadcastStrides(llvm::ArrayRef<int64_t> from,
+                                               llvm::ArrayRef<int64_t> to);
+
+/// The GLSL word type an element type is stored as on the device.
+std::string storageType(mlir::Type element);
+
+/// The bit pattern of a float.
+uint32_t floatBits(float value);
+
+/// A storage-buffer binding of `value`'s buffer.
+ShaderBinding bindValue(const Schedule &schedule, const WeightOffsets &weights,
+                        mlir::Value value, std::string name, bool writes);
+
+/// Appends a uint / int / float push constant.
+void addPush(KernelProgram &program, llvm::StringRef name, int64_t value);
+void addPushInt(KernelProgram &program, llvm::StringRef name, int64_t value);
+void addPushFloat(KernelProgram &program, llvm::StringRef name, float value);
+
+/// `groups` one-dimensional workgroups as (x, y, 1) within the 65535 limit
+/// per dimension (shaders flatten them with attncGroupIndex()).
+std::array<uint32_t, 3> flatGroups(int64_t groups);
+
+/// Fails when `value` has too many elements for 32-bit indices.
+llvm::Error checkElements(mlir::Operation *op, mlir::Value value);
+
+/// A fused elementwise tree, or a final copy to an output.
+llvm::Expected<KernelProgram>
+emitElementwiseKernel(const Schedule &schedule, const WeightOffsets &weights,
+                      const Kernel &kernel);
+
+/// transpose, slice, broadcast_to, concat, split and causal_mask kernels.
+llvm::Expected<KernelProgram>
+emitDataMovementKernel(const Schedule &schedule, const WeightOffsets &weights,
+                       const Kernel &kernel);
+
+} // namespace attnc::vk
+
+#endif // ATTNC_CODEGEN_VULKAN_GLSLKERNELS_H

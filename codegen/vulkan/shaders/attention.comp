@@ -1,0 +1,215 @@
+// attention.comp - flash attention: one workgroup per (query tile, head, batch).
+//
+// Each of the L invocations owns ROWS query rows (rows i0 + r * L + lane):
+// their pre-scaled Q rows and output accumulators stay in registers with an
+// fp32 running max and sum per row, and the keys are walked in steps of
+// KEYS. Keys past the causal bound of the tile's last row are never visited;
+// masked keys get exactly zero weight and a row whose keys are all masked is
+// written as zeros.
+//
+// Portable variant (CPU devices such as lavapipe, which run a workgroup as
+// SIMD lanes): every K and V texel of a step is fetched once, straight from
+// the texel buffers, for all L * ROWS rows, and the step's scores get one
+// max and one rescale; every loop of a step is unrolled so that the rows'
+// state stays in registers. Subgroup variant (GPUs): the step's K/V tile is
+// staged in shared memory by the whole workgroup, a tile whose keys are all
+// hidden from a subgroup's rows is skipped (subgroupAny), and the keys of a
+// tile are taken one at a time.
+//
+// Macros: MASK_KIND 0 none / 1 additive f32 / 2 keep-mask; CAUSAL 0/1;
+// KV_VEC4 1 when Q/K/V rows can be read as float4 texels and output rows
+// written as vec4s.
+// Scores are kept in base 2: pc.scale is scale * log2(e).
+
+#extension GL_EXT_control_flow_attributes : require
+
+const uint L = gl_WorkGroupSize.x;
+const float NEG_INF = -1.0 / 0.0;
+const float LOG2E = 1.4426950408889634;
+
+#if KV_VEC4
+#define FETCH4(tex, base, d4, n) texelFetch(tex, int((base) / 4u + (d4)))
+#else
+// Element texels: four fetches, zero past the row's end.
+#define FETCH4(tex, base, d4, n) attncFetch4(tex, base, d4, n)
+vec4 attncFetch4(samplerBuffer tex, uint base, uint d4, uint n) {
+  uint e = d4 * 4u;
+  vec4 v;
+  [[unroll]] for (uint c = 0u; c < 4u; ++c) {
+    float x = texelFetch(tex, int(base + min(e + c, n - 1u))).x;
+    v[c] = e + c < n ? x : 0.0;
+  }
+  return v;
+}
+#endif
+
+#if ATTNC_SUBGROUP
+shared vec4 tileK[KEYS * D4];
+shared vec4 tileV[KEYS * DV4];
+#endif
+
+// The score offset of query row `i` (clamped into range) and `key`: the
+// additive mask in base 2, or -inf where the key is hidden.
+float visibleScore(uint b, uint h, uint i, uint key, uint kEnd) {
+  i = min(i, pc.sq - 1u);
+  bool visible = key < kEnd;
+#if CAUSAL
+  visible = visible && int(key) <= int(i) + pc.causalOffset;
+#endif
+  float bias = 0.0;
+#if MASK_KIND != 0
+  uint mo = b * pc.mB + h * pc.mH + i * pc.mQ + min(key, pc.sk - 1u) * pc.mK;
+#if MASK_KIND == 1
+  bias = texelFetch(maskTex, int(mo)).x * LOG2E;
+#else
+  visible = visible && texelFetch(maskTex, int(mo)).x != 0u;
+#endif
+#endif
+  return visible ? bias : NEG_INF;
+}
+
+void main() {
+  uint lane = gl_LocalInvocationID.x;
+  uint b = gl_WorkGroupID.z, h = gl_WorkGroupID.y;
+  uint i0 = gl_WorkGroupID.x * L * ROWS;
+  uint kh = h / pc.kvGroup;
+  uint kBase = b * pc.kB + kh * pc.kH;
+  uint vBase = b * pc.vB + kh * pc.vH;
+
+  vec4 q[ROWS * D4];
+  vec4 acc[ROWS * DV4];
+  float m[ROWS], l[ROWS];
+  [[unroll]] for (uint r = 0u; r < ROWS; ++r) {
+    uint i = min(i0 + r * L + lane, pc.sq - 1u);
+    uint qBase = b * pc.qB + h * pc.qH + i * pc.qS;
+    [[unroll]] for (uint d = 0u; d < D4; ++d)
+      q[r * D4 + d] = FETCH4(qTex, qBase, d, pc.d) * pc.scale;
+    [[unroll]] for (uint d = 0u; d < DV4; ++d)
+      acc[r * DV4 + d] = vec4(0.0);
+    m[r] = NEG_INF;
+    l[r] = 0.0;
+  }
+
+  // Keys past the last visible one of the tile's last row are skipped.
+  int keyEnd = int(pc.sk);
+#if CAUSAL
+  keyEnd = clamp(int(min(i0 + L * ROWS, pc.sq)) + pc.causalOffset, 0,
+                 int(pc.sk));
+#endif
+  uint kEnd = uint(keyEnd);
+
+#if ATTNC_SUBGROUP
+  // GPUs: each step's K/V tile is staged in shared memory by the whole
+  // workgroup; the keys of the tile are then taken one at a time (a loop the
+  // compiler need not unroll), and a tile whose keys are all hidden from the
+  // subgroup's rows is skipped.
+  for (uint j0 = 0u; j0 < kEnd; j0 += KEYS) {
+    barrier();
+    for (uint e = lane; e < KEYS * D4; e += L)
+      tileK[e] = FETCH4(kTex, kBase + min(j0 + e / D4, pc.sk - 1u) * pc.kS,
+                        e % D4, pc.d);
+    for (uint e = lane; e < KEYS * DV4; e += L)
+      tileV[e] = FETCH4(vTex, vBase + min(j0 + e / DV4, pc.sk - 1u) * pc.vS,
+                        e % DV4, pc.dv);
+    barrier();
+    uint tileEnd = min(j0 + KEYS, kEnd);
+    bool anyVisible = false;
+    for (uint key = j0; key < tileEnd; ++key)
+      [[unroll]] for (uint r = 0u; r < ROWS; ++r)
+        anyVisible = anyVisible || visibleScore(b, h, i0 + r * L + lane, key,
+                                                kEnd) != NEG_INF;
+    if (!subgroupAny(anyVisible))
+      continue;
+    for (uint key = j0; key < tileEnd; ++key) {
+      [[unroll]] for (uint r = 0u; r < ROWS; ++r) {
+        float x = visibleScore(b, h, i0 + r * L + lane, key, kEnd);
+        if (x == NEG_INF)
+          continue;
+        vec4 t = vec4(0.0);
+        [[unroll]] for (uint d = 0u; d < D4; ++d)
+          t = fma(q[r * D4 + d], tileK[(key - j0) * D4 + d], t);
+        x += (t.x + t.y) + (t.z + t.w);
+        float mNew = max(m[r], x);
+        float corr = exp2(m[r] - mNew), p = exp2(x - mNew);
+        m[r] = mNew;
+        l[r] = l[r] * corr + p;
+        [[unroll]] for (uint d = 0u; d < DV4; ++d)
+          acc[r * DV4 + d] =
+              fma(vec4(p), tileV[(key - j0) * DV4 + d], acc[r * DV4 + d] * corr);
+      }
+    }
+  }
+#else
+  // CPU devices: K/V texels straight from the texel buffers, every step
+  // fully unrolled so the rows' state stays in registers.
+  for (uint j0 = 0u; j0 < kEnd; j0 += KEYS) {
+    // Scores of the step's keys start as the mask's offsets, -inf where
+    // the key is hidden.
+    float s[ROWS * KEYS];
+    [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk)
+      [[unroll]] for (uint r = 0u; r < ROWS; ++r)
+        s[r * KEYS + kk] = visibleScore(b, h, i0 + r * L + lane, j0 + kk, kEnd);
+    [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk) {
+      vec4 t[ROWS];
+      [[unroll]] for (uint r = 0u; r < ROWS; ++r)
+        t[r] = vec4(0.0);
+      uint keyBase = kBase + min(j0 + kk, pc.sk - 1u) * pc.kS;
+      [[unroll]] for (uint d = 0u; d < D4; ++d) {
+        vec4 k = FETCH4(kTex, keyBase, d, pc.d);
+        [[unroll]] for (uint r = 0u; r < ROWS; ++r)
+          t[r] = fma(q[r * D4 + d], k, t[r]);
+      }
+      [[unroll]] for (uint r = 0u; r < ROWS; ++r) {
+        float x = s[r * KEYS + kk];
+        s[r * KEYS + kk] =
+            x == NEG_INF ? NEG_INF : x + (t[r].x + t[r].y) + (t[r].z + t[r].w);
+      }
+    }
+    float corr[ROWS];
+    [[unroll]] for (uint r = 0u; r < ROWS; ++r) {
+      float mNew = m[r];
+      [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk)
+        mNew = max(mNew, s[r * KEYS + kk]);
+      corr[r] = mNew == NEG_INF ? 1.0 : exp2(m[r] - mNew);
+      m[r] = mNew;
+      float sum = l[r] * corr[r];
+      [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk) {
+        float x = s[r * KEYS + kk];
+        float p = x == NEG_INF ? 0.0 : exp2(x - mNew);
+        s[r * KEYS + kk] = p;
+        sum += p;
+      }
+      l[r] = sum;
+      [[unroll]] for (uint d = 0u; d < DV4; ++d)
+        acc[r * DV4 + d] *= corr[r];
+    }
+    [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk) {
+      uint keyBase = vBase + min(j0 + kk, pc.sk - 1u) * pc.vS;
+      [[unroll]] for (uint d = 0u; d < DV4; ++d) {
+        vec4 v = FETCH4(vTex, keyBase, d, pc.dv);
+        [[unroll]] for (uint r = 0u; r < ROWS; ++r)
+          acc[r * DV4 + d] = fma(vec4(s[r * KEYS + kk]), v, acc[r * DV4 + d]);
+      }
+    }
+  }
+
+#endif
+
+  [[unroll]] for (uint r = 0u; r < ROWS; ++r) {
+    uint i = i0 + r * L + lane;
+    if (i >= pc.sq)
+      continue;
+    float inv = l[r] > 0.0 ? 1.0 / l[r] : 0.0;
+    uint oBase = b * pc.oB + h * pc.oH + i * pc.oS;
+    [[unroll]] for (uint d = 0u; d < DV4; ++d) {
+      vec4 a = acc[r * DV4 + d] * inv;
+#if KV_VEC4
+      outBuf.d[oBase / 4u + d] = a;
+#else
+      [[unroll]] for (uint c = 0u; c < 4u; ++c)
+        if (d * 4u + c < pc.dv)
+          outBuf.d[oBase + d * 4u + c] = a[c];
+#endif
+    }
+  }
+}

@@ -1,0 +1,61 @@
+//===- VulkanHarness.cpp - running test modules on the Vulkan target ------===//
+
+#include "tests/numeric/vulkan/VulkanHarness.h"
+
+#include <cstdlib>
+
+using namespace attnc;
+using namespace attnc::test;
+
+const char *test::variantName(Variant variant) {
+  return variant == Variant::Portable ? "portable" : "subgroup";
+}
+
+llvm::Expected<std::unique_ptr<LoadedModel>>
+test::loadVulkan(const std::string &library, Variant variant) {
+  // The runtime reads the variant choice when it opens the device.
+  setenv("ATTNC_VK_SUBGROUPS", variant == Variant::Subgroup ? "1" : "0", 1);
+  attnc_options options = {};
+  options.struct_size = sizeof(options);
+  options.enable_validation = 1;
+  llvm::Expected<std::unique_ptr<LoadedModel>> model =
+      LoadedModel::load(library, options);
+  unsetenv("ATTNC_VK_SUBGROUPS");
+  return model;
+}
+
+VulkanRun test::runOnVulkan(mlir::ModuleOp module,
+                            llvm::ArrayRef<HostTensor> inputs) {
+  VulkanRun run;
+  llvm::Expected<std::unique_ptr<TempLibrary>> lib =
+      TempLibrary::compile(module, "vulkan");
+  if (!lib) {
+    run.error[0] = run.error[1] = llvm::toString(lib.takeError());
+    return run;
+  }
+  for (Variant variant : {Variant::Portable, Variant::Subgroup}) {
+    int v = static_cast<int>(variant);
+    llvm::Expected<std::unique_ptr<LoadedModel>> model =
+        loadVulkan((*lib)->getPath(), variant);
+    if (!model) {
+      run.error[v] = llvm::toString(model.takeError());
+      if (run.error[v].find("no Vulkan driver") != std::string::npos)
+        run.skip = run.error[v];
+      continue;
+    }
+    if (variant == Variant::Subgroup &&
+        (*model)->getDevice().find("subgroup kernels") == std::string::npos) {
+      // The device lacks the operations: both runs use the portable kernels.
+      run.outputs[v] = run.outputs[0];
+      run.error[v] = run.error[0];
+      continue;
+    }
+    run.device = (*model)->getDevice();
+    llvm::Expected<std::vector<HostTensor>> out = (*model)->run(inputs);
+    if (!out)
+      run.error[v] = llvm::toString(out.takeError());
+    else
+      run.outputs[v] = std::move(*out);
+  }
+  return run;
+}

@@ -1,0 +1,41 @@
+//===- VulkanHarness.h - running test modules on the Vulkan target -*- C++ -*-//
+//
+// What the Vulkan numeric tests add to tests/numeric/NumericHarness.h: a
+// module compiled once for --target=vulkan and run on the test device in
+// each kernel variant (portable, and subgroup where the device has the
+// operations), with the validation layer on.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_TESTS_NUMERIC_VULKAN_VULKANHARNESS_H
+#define ATTNC_TESTS_NUMERIC_VULKAN_VULKANHARNESS_H
+
+#include "tests/numeric/NumericHarness.h"
+
+namespace attnc::test {
+
+/// The kernel variants a test runs (codegen/vulkan/KernelAbi.h).
+enum class Variant { Portable, Subgroup };
+
+const char *variantName(Variant variant);
+
+/// Outputs of one run of a compiled module per variant, or why it failed.
+struct VulkanRun {
+  std::vector<HostTensor> outputs[2];
+  std::string error[2];
+  /// Set when the machine has no Vulkan driver at all (the tests skip).
+  std::string skip;
+  std::string device;
+};
+
+/// Compiles `module` for the Vulkan target and runs it on `inputs` once per
+/// variant (validation on: a validation message fails the run).
+VulkanRun runOnVulkan(mlir::ModuleOp module, llvm::ArrayRef<HostTensor> inputs);
+
+/// Loads `library` with validation, forcing the kernel variant.
+llvm::Expected<std::unique_ptr<LoadedModel>>
+loadVulkan(const std::string &library, Variant variant);
+
+} // namespace attnc::test
+
+#endif // ATTNC_TESTS_NUMERIC_VULKAN_VULKANHARNESS_H
