@@ -4,7 +4,9 @@
 // C++ driver (`c++`, or $CXX) links them with the runtime archives into a
 // temporary file next to the output, which is renamed over the output only
 // once it and the header exist. The version script exports the ABI and
-// nothing else; --exclude-libs hides the statically linked C++ runtime.
+// nothing else; --exclude-libs hides the statically linked C++ runtime by
+// name (the ABI itself comes from a runtime archive, so
+// --exclude-libs,ALL would hide it too).
 //
 //===----------------------------------------------------------------------===//
 

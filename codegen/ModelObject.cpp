@@ -3,6 +3,7 @@
 #include "codegen/ModelObject.h"
 
 #include "ir/AttnOps.h"
+#include "ir/ModelConventions.h"
 #include "runtime/Model.h"
 
 #include "mlir/IR/AsmState.h"
@@ -28,52 +29,37 @@ llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-int32_t dtypeCode(Type t) {
-  if (t.isF16())
+} // namespace
+
+int32_t attnc::getAbiDtype(Type elementType) {
+  if (elementType.isF16())
     return ATTNC_F16;
-  if (t.isF32())
+  if (elementType.isF32())
     return ATTNC_F32;
-  if (t.isF64())
+  if (elementType.isF64())
     return ATTNC_F64;
-  if (t.isInteger(1))
+  if (elementType.isInteger(1))
     return ATTNC_BOOL;
-  if (t.isInteger(32))
+  if (elementType.isInteger(32))
     return ATTNC_I32;
   return ATTNC_I64;
 }
 
-int64_t elementBytes(Type t) {
-  return t.isInteger(1) ? 1 : t.getIntOrFloatBitWidth() / 8;
-}
-
-} // namespace
-
-std::string attnc::getModelName(ModuleOp module) {
-  if (auto attr = module->getAttrOfType<StringAttr>("attn.model_name"))
-    return attr.str();
-  return "model";
-}
-
-std::string attnc::getIoName(func::FuncOp func, unsigned index, bool input) {
-  StringAttr name =
-      input ? func.getArgAttrOfType<StringAttr>(index, "attn.name")
-            : func.getResultAttrOfType<StringAttr>(index, "attn.name");
-  if (name)
-    return name.str();
-  return (input ? "input" : "output") + std::to_string(index);
+int64_t attnc::getAbiElementBytes(Type elementType) {
+  return elementType.isInteger(1) ? 1 : elementType.getIntOrFloatBitWidth() / 8;
 }
 
 llvm::Expected<std::string> attnc::getConstantBytes(attn::ConstantOp op) {
   auto opError = [&](const llvm::Twine &message) {
     std::string text;
     llvm::raw_string_ostream os(text);
-    os << op.getLoc() << ": " << message;
+    os << op.getLoc() << ": '" << op->getName() << "': " << message;
     return makeError(os.str());
   };
   ElementsAttr value = op.getValue();
   auto type = value.getType().cast<RankedTensorType>();
   int64_t count = type.getNumElements();
-  int64_t width = elementBytes(type.getElementType());
+  int64_t width = getAbiElementBytes(type.getElementType());
   if (auto resource = value.dyn_cast<DenseResourceElementsAttr>()) {
     const AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob)
@@ -110,14 +96,6 @@ void attnc::addModelInfo(llvm::Module &module, func::FuncOp func,
   llvm::LLVMContext &context = module.getContext();
   llvm::IRBuilder<> b(context);
   llvm::PointerType *ptrTy = llvm::PointerType::getUnqual(context);
-  auto string = [&](llvm::StringRef text, const llvm::Twine &name) {
-    auto *init = llvm::ConstantDataArray::getString(context, text, true);
-    auto *g =
-        new llvm::GlobalVariable(module, init->getType(), true,
-                                 llvm::GlobalValue::PrivateLinkage, init, name);
-    g->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
-    return g;
-  };
   auto *tensorTy = llvm::StructType::create(
       context, {ptrTy, b.getInt32Ty(), b.getInt32Ty(), ptrTy},
       "attnc_rt_tensor_info");
@@ -130,6 +108,10 @@ void attnc::addModelInfo(llvm::Module &module, func::FuncOp func,
               .cast<RankedTensorType>();
       std::string prefix =
           (input ? "attnc.in." : "attnc.out.") + std::to_string(i);
+      llvm::Constant *name = addStringConstant(
+          module,
+          input ? attn::getInputName(func, i) : attn::getOutputName(func, i),
+          prefix + ".name");
       std::vector<uint64_t> dims(type.getShape().begin(),
                                  type.getShape().end());
       auto *shapeInit = llvm::ConstantDataArray::get(context, dims);
@@ -137,8 +119,7 @@ void attnc::addModelInfo(llvm::Module &module, func::FuncOp func,
                                              llvm::GlobalValue::PrivateLinkage,
                                              shapeInit, prefix + ".shape");
       entries.push_back(llvm::ConstantStruct::get(
-          tensorTy, {string(getIoName(func, i, input), prefix + ".name"),
-                     b.getInt32(dtypeCode(type.getElementType())),
+          tensorTy, {name, b.getInt32(getAbiDtype(type.getElementType())),
                      b.getInt32(type.getRank()), shape}));
     }
     if (entries.empty())
@@ -154,16 +135,29 @@ void attnc::addModelInfo(llvm::Module &module, func::FuncOp func,
                                {b.getInt32Ty(), ptrTy, ptrTy, b.getInt32Ty(),
                                 b.getInt32Ty(), ptrTy, ptrTy},
                                "attnc_rt_model_info");
-  llvm::Constant *fields[] = {b.getInt32(ATTNC_ABI_VERSION),
-                              string(modelName, "attnc.model_name"),
-                              string(target, "attnc.target"),
-                              b.getInt32(func.getNumArguments()),
-                              b.getInt32(func.getNumResults()),
-                              infos(true),
-                              infos(false)};
+  llvm::Constant *fields[] = {
+      b.getInt32(ATTNC_ABI_VERSION),
+      addStringConstant(module, modelName, "attnc.model_name"),
+      addStringConstant(module, target, "attnc.target"),
+      b.getInt32(func.getNumArguments()),
+      b.getInt32(func.getNumResults()),
+      infos(true),
+      infos(false)};
   new llvm::GlobalVariable(
       module, infoTy, true, llvm::GlobalValue::ExternalLinkage,
       llvm::ConstantStruct::get(infoTy, fields), "attnc_rt_info");
+}
+
+llvm::GlobalVariable *attnc::addStringConstant(llvm::Module &module,
+                                               llvm::StringRef text,
+                                               const llvm::Twine &name) {
+  auto *init =
+      llvm::ConstantDataArray::getString(module.getContext(), text, true);
+  auto *g =
+      new llvm::GlobalVariable(module, init->getType(), true,
+                               llvm::GlobalValue::PrivateLinkage, init, name);
+  g->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  return g;
 }
 
 void attnc::addByteArray(llvm::Module &module, llvm::StringRef symbol,
@@ -182,7 +176,7 @@ void attnc::addByteArray(llvm::Module &module, llvm::StringRef symbol,
                            symbol + "_size");
 }
 
-llvm::Expected<std::string> attnc::emitHostObject(llvm::Module &module) {
+llvm::Expected<const llvm::Target *> attnc::getHostTarget() {
   static bool initialised = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
@@ -195,7 +189,15 @@ llvm::Expected<std::string> attnc::emitHostObject(llvm::Module &module) {
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return makeError("no LLVM target for this host (" + triple + "): " + error);
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+  return target;
+}
+
+llvm::Expected<std::string> attnc::emitHostObject(llvm::Module &module) {
+  llvm::Expected<const llvm::Target *> target = getHostTarget();
+  if (!target)
+    return target.takeError();
+  std::string triple = llvm::sys::getProcessTriple();
+  std::unique_ptr<llvm::TargetMachine> machine((*target)->createTargetMachine(
       triple, "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_));
   if (!machine)
     return makeError("cannot create an LLVM target machine for " + triple);

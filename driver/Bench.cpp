@@ -4,8 +4,8 @@
 
 #include "driver/Inputs.h"
 #include "driver/LoadedModel.h"
-#include "driver/ModelLoader.h"
 #include "ir/AttnOps.h"
+#include "ir/ModelConventions.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
@@ -140,7 +140,7 @@ double attnc::measurePeakGflops(int threads) {
 
 LogicalResult attnc::benchModel(ModuleOp module, const BenchOptions &options,
                                 llvm::raw_ostream &os) {
-  func::FuncOp entry = getEntryFunction(module);
+  func::FuncOp entry = attn::getEntryFunction(module);
   if (!entry)
     return failure();
   llvm::Expected<std::unique_ptr<Target>> target = createTarget(options.target);

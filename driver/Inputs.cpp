@@ -2,8 +2,8 @@
 
 #include "driver/Inputs.h"
 
-#include "driver/ModelLoader.h"
 #include "ir/AttnOps.h"
+#include "ir/ModelConventions.h"
 #include "ir/ShapeUtils.h"
 #include "support/Npy.h"
 
@@ -92,7 +92,7 @@ attnc::collectInputs(func::FuncOp func, llvm::ArrayRef<std::string> specs,
   unsigned count = func.getNumArguments();
   std::vector<std::string> names;
   for (unsigned i = 0; i < count; ++i)
-    names.push_back(getInputName(func, i));
+    names.push_back(attn::getInputName(func, i));
   std::vector<std::optional<HostTensor>> given(count);
   for (const std::string &spec : specs) {
     auto [name, path] = llvm::StringRef(spec).split('=');

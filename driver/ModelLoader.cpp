@@ -5,6 +5,7 @@
 #include "frontends/onnx/OnnxImporter.h"
 #include "frontends/spec/ModelSpec.h"
 #include "ir/AttnOps.h"
+#include "ir/ModelConventions.h"
 
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
@@ -43,43 +44,7 @@ OwningOpRef<ModuleOp> attnc::loadModel(llvm::StringRef path,
   }
   if (!module)
     return nullptr;
-  if (failed(verify(*module)) || !getEntryFunction(*module))
+  if (failed(verify(*module)) || !attn::getEntryFunction(*module))
     return nullptr;
   return module;
-}
-
-func::FuncOp attnc::getEntryFunction(ModuleOp module) {
-  func::FuncOp found;
-  int publicCount = 0;
-  for (auto func : module.getOps<func::FuncOp>()) {
-    if (func.getSymName() == "forward")
-      return func;
-    if (func.isPublic() && !func.isExternal()) {
-      ++publicCount;
-      found = func;
-    }
-  }
-  if (publicCount == 1)
-    return found;
-  emitError(module.getLoc())
-      << (publicCount == 0 ? "the module has no public function with a body"
-                           : "the module has several public functions")
-      << "; name the entry function @forward";
-  return nullptr;
-}
-
-static std::string nameAttrOr(DictionaryAttr attrs, llvm::StringRef fallback,
-                              unsigned index) {
-  if (attrs)
-    if (auto name = attrs.getAs<StringAttr>("attn.name"))
-      return name.str();
-  return (fallback + llvm::Twine(index)).str();
-}
-
-std::string attnc::getInputName(func::FuncOp func, unsigned index) {
-  return nameAttrOr(func.getArgAttrDict(index), "input", index);
-}
-
-std::string attnc::getOutputName(func::FuncOp func, unsigned index) {
-  return nameAttrOr(func.getResultAttrDict(index), "output", index);
 }

@@ -1,15 +1,15 @@
 //===- ModelLoader.h - reading a model file into the attn dialect -*- C++ -*-===//
 //
 // One entry point for every front end: picks the importer by file extension
-// (.json model spec, .mlir, .onnx), verifies the result and finds the entry
-// function. Errors are diagnostics with a location, never an abort.
+// (.json model spec, .mlir, .onnx), verifies the result and checks that it
+// has an entry function (ir/ModelConventions.h). Errors are diagnostics
+// with a location, never an abort.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef ATTNC_DRIVER_MODELLOADER_H
 #define ATTNC_DRIVER_MODELLOADER_H
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
@@ -31,14 +31,6 @@ void registerModelDialects(mlir::MLIRContext &context);
 mlir::OwningOpRef<mlir::ModuleOp> loadModel(llvm::StringRef path,
                                             mlir::MLIRContext &context,
                                             const LoadOptions &options = {});
-
-/// The model's entry: its only public func.func, or the one named @forward.
-/// Emits an error at the module and returns null when there is none.
-mlir::func::FuncOp getEntryFunction(mlir::ModuleOp module);
-
-/// The `attn.name` of argument / result `index`, or "input<i>"/"output<i>".
-std::string getInputName(mlir::func::FuncOp func, unsigned index);
-std::string getOutputName(mlir::func::FuncOp func, unsigned index);
 
 } // namespace attnc
 

@@ -5,7 +5,7 @@
 #include "driver/Compare.h"
 #include "driver/Inputs.h"
 #include "driver/LoadedModel.h"
-#include "driver/ModelLoader.h"
+#include "ir/ModelConventions.h"
 #include "oracle/Interpreter.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -35,7 +35,7 @@ bool compareOutputs(llvm::raw_ostream &os, llvm::StringRef stage,
     ErrorStats stats = compareValues(got[i].data, reference[i].data, tolerance);
     allPassed &= stats.passed;
     os << llvm::format("  %-9s", stage.str().c_str())
-       << llvm::format(" %-16s ", getOutputName(entry, i).c_str());
+       << llvm::format(" %-16s ", attn::getOutputName(entry, i).c_str());
     printStats(os, stats);
     os << "  [";
     printTolerance(os, tolerance);
@@ -65,7 +65,7 @@ struct Bisector {
       return;
     auto func = dyn_cast<func::FuncOp>(op);
     if (!func)
-      func = getEntryFunction(op->getParentOfType<ModuleOp>());
+      func = attn::getEntryFunction(op->getParentOfType<ModuleOp>());
     if (!func)
       return;
     llvm::Expected<Results> results = evaluateFunction(func, inputs);
@@ -83,7 +83,7 @@ struct Bisector {
       firstPass = pass.str();
       firstIndex = passIndex;
       llvm::raw_string_ostream os(detail);
-      os << "output '" << getOutputName(func, i) << "': ";
+      os << "output '" << attn::getOutputName(func, i) << "': ";
       printStats(os, stats);
       return;
     }
@@ -126,7 +126,7 @@ llvm::Expected<Results> runOnTarget(ModuleOp module, llvm::StringRef targetName,
 
 LogicalResult attnc::verifyModel(ModuleOp module, const VerifyOptions &options,
                                  llvm::raw_ostream &os) {
-  func::FuncOp entry = getEntryFunction(module);
+  func::FuncOp entry = attn::getEntryFunction(module);
   if (!entry)
     return failure();
   llvm::Expected<std::vector<HostTensor>> inputs =
@@ -154,7 +154,7 @@ LogicalResult attnc::verifyModel(ModuleOp module, const VerifyOptions &options,
     };
   if (failed(runGraphPipeline(*optimized, pipeline)))
     return failure();
-  func::FuncOp optimizedEntry = getEntryFunction(*optimized);
+  func::FuncOp optimizedEntry = attn::getEntryFunction(*optimized);
   llvm::Expected<Results> fused = evaluateFunction(optimizedEntry, *inputs);
   if (!fused) {
     emitError(optimizedEntry.getLoc())

@@ -14,6 +14,7 @@
 #include "driver/ModelLoader.h"
 #include "driver/Pipeline.h"
 #include "driver/Verify.h"
+#include "ir/ModelConventions.h"
 #include "oracle/Interpreter.h"
 #include "support/Npy.h"
 
@@ -367,14 +368,14 @@ int runModel(MLIRContext &context) {
   if (!module)
     return 1;
   std::string target = targetName.empty() ? "oracle" : targetName.getValue();
-  func::FuncOp entry = getEntryFunction(*module);
+  func::FuncOp entry = attn::getEntryFunction(*module);
   llvm::Expected<std::vector<HostTensor>> args =
       collectInputs(entry, inputs, seed);
   if (!args)
     return fail(llvm::toString(args.takeError()));
   std::vector<std::string> names;
   for (unsigned i = 0; i < entry.getNumResults(); ++i)
-    names.push_back(getOutputName(entry, i));
+    names.push_back(attn::getOutputName(entry, i));
   if (target != "oracle")
     return runOnTarget(*module, target, *args, names);
   llvm::Expected<std::vector<OracleTensor>> results =

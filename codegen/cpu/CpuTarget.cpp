@@ -13,13 +13,14 @@
 
 #include "codegen/cpu/CpuTarget.h"
 
+#include "codegen/ModelLibrary.h"
+#include "codegen/ModelObject.h"
 #include "codegen/Schedule.h"
 #include "codegen/cpu/EmbeddedData.h"
-#include "codegen/cpu/LibraryLinker.h"
 #include "codegen/cpu/ModelEmitter.h"
+#include "ir/ModelConventions.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -30,7 +31,6 @@
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Host.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Transforms/IPO/Internalize.h"
 
@@ -74,18 +74,10 @@ struct CompiledModule {
 
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(llvm::StringRef cpuOption) {
-  static bool initialised = [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    return true;
-  }();
-  (void)initialised;
-  std::string triple = llvm::sys::getProcessTriple();
-  std::string error;
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, error);
+  llvm::Expected<const llvm::Target *> target = getHostTarget();
   if (!target)
-    return makeError("no LLVM target for this host (" + triple + "): " + error);
+    return target.takeError();
+  std::string triple = llvm::sys::getProcessTriple();
   std::string cpu, features;
   if (cpuOption.empty() || cpuOption == "native") {
     cpu = llvm::sys::getHostCPUName().str();
@@ -100,7 +92,7 @@ createTargetMachine(llvm::StringRef cpuOption) {
   } else {
     cpu = cpuOption.str();
     std::unique_ptr<llvm::MCSubtargetInfo> info(
-        target->createMCSubtargetInfo(triple, "", ""));
+        (*target)->createMCSubtargetInfo(triple, "", ""));
     if (!info || !info->isCPUStringValid(cpu))
       return makeError(
           "unknown CPU '" + cpu + "' for " + triple +
@@ -108,32 +100,12 @@ createTargetMachine(llvm::StringRef cpuOption) {
           "or znver4, or 'native'; `llc-16 -mcpu=help` lists them)");
   }
   llvm::TargetOptions options;
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+  std::unique_ptr<llvm::TargetMachine> machine((*target)->createTargetMachine(
       triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOpt::Aggressive));
   if (!machine)
     return makeError("cannot create an LLVM target machine for " + cpu);
   return machine;
-}
-
-/// The model's entry: @forward, or its only public function.
-llvm::Expected<mlir::func::FuncOp> entryFunction(mlir::ModuleOp module) {
-  mlir::func::FuncOp entry, onlyPublic;
-  int publicCount = 0;
-  for (auto func : module.getOps<mlir::func::FuncOp>()) {
-    if (func.getName() == "forward")
-      entry = func;
-    if (func.isPublic() && !func.isDeclaration()) {
-      onlyPublic = func;
-      ++publicCount;
-    }
-  }
-  if (entry)
-    return entry;
-  if (publicCount == 1)
-    return onlyPublic;
-  return makeError("the module has no @forward function and not exactly one "
-                   "public function to compile");
 }
 
 /// Links the kernel library, register-blocked for the vector registers
@@ -235,7 +207,8 @@ llvm::Expected<CompiledModule> compileModule(mlir::ModuleOp module,
       createTargetMachine(options.cpu);
   if (!machine)
     return machine.takeError();
-  llvm::Expected<mlir::func::FuncOp> entry = entryFunction(module);
+  llvm::Expected<mlir::func::FuncOp> entry =
+      mlir::attn::findEntryFunction(module);
   if (!entry)
     return entry.takeError();
   ScheduleOptions scheduleOptions;
@@ -253,12 +226,10 @@ llvm::Expected<CompiledModule> compileModule(mlir::ModuleOp module,
   llvm::Module &m = *result.module;
   m.setTargetTriple(result.machine->getTargetTriple().str());
   m.setDataLayout(result.machine->createDataLayout());
-  std::string name = "model";
-  if (auto attr = module->getAttrOfType<mlir::StringAttr>("attn.model_name"))
-    name = attr.str();
   llvm::StringRef cpu = result.machine->getTargetCPU();
-  if (llvm::Error e = cpu::emitModel(*schedule, name, cpu,
-                                     requiredIsaFeatures(*result.machine), m))
+  if (llvm::Error e =
+          cpu::emitModel(*schedule, mlir::attn::getModelName(module), cpu,
+                         requiredIsaFeatures(*result.machine), m))
     return std::move(e);
   std::string verifyMessage;
   llvm::raw_string_ostream verifyStream(verifyMessage);
@@ -348,7 +319,14 @@ public:
       return e;
     timer.done("emit object");
     compiled->module.reset();
-    if (llvm::Error e = cpu::linkModelLibrary(object, outputPath))
+    llvm::Expected<std::string> archive =
+        findRuntimeArchive("libattnc_cpu_runtime.a", "ATTNC_CPU_RUNTIME",
+                           ATTNC_CPU_RUNTIME_BUILD_PATH);
+    if (!archive)
+      return archive.takeError();
+    LibraryLinkInputs inputs;
+    inputs.archives = {*archive};
+    if (llvm::Error e = linkModelLibrary(object, inputs, outputPath))
       return e;
     timer.done("link library");
     return llvm::Error::success();

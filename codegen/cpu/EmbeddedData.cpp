@@ -1,4 +1,4 @@
-//===- EmbeddedData.cpp - files built into attnc for the CPU target -------===//
+//===- EmbeddedData.cpp - kernel bitcode built into attnc -----------------===//
 //
 // The assembler includes the files byte for byte (.incbin); CMake passes
 // their paths and rebuilds this file, without a compiler cache that could
@@ -17,17 +17,12 @@ __asm__(".section .rodata,\"a\",@progbits\n"
         "attnc_cpu_bitcode_avx2_begin:\n"
         ".incbin \"" ATTNC_CPU_BITCODE_AVX2_FILE "\"\n"
         "attnc_cpu_bitcode_avx2_end:\n"
-        ".balign 16\n"
-        "attnc_cpu_header_begin:\n"
-        ".incbin \"" ATTNC_MODEL_HEADER_FILE "\"\n"
-        "attnc_cpu_header_end:\n"
         ".previous\n");
 
 extern "C" const char attnc_cpu_bitcode_avx512_begin[],
     attnc_cpu_bitcode_avx512_end[];
 extern "C" const char attnc_cpu_bitcode_avx2_begin[],
     attnc_cpu_bitcode_avx2_end[];
-extern "C" const char attnc_cpu_header_begin[], attnc_cpu_header_end[];
 
 llvm::StringRef attnc::cpu::getKernelBitcode(bool avx512Registers) {
   if (avx512Registers)
@@ -37,9 +32,4 @@ llvm::StringRef attnc::cpu::getKernelBitcode(bool avx512Registers) {
   return llvm::StringRef(attnc_cpu_bitcode_avx2_begin,
                          attnc_cpu_bitcode_avx2_end -
                              attnc_cpu_bitcode_avx2_begin);
-}
-
-llvm::StringRef attnc::cpu::getModelHeader() {
-  return llvm::StringRef(attnc_cpu_header_begin,
-                         attnc_cpu_header_end - attnc_cpu_header_begin);
 }

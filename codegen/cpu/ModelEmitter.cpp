@@ -3,7 +3,7 @@
 // Algorithm:
 //  1. Weights: every constant's bytes at a 64-byte aligned offset of one
 //     constant global, emitted as raw data in one piece.
-//  2. attnc_rt_info from the entry function's types and `attn.name`s.
+//  2. attnc_rt_info (codegen/ModelObject.h).
 //  3. Per kernel, in schedule order, inside attnc_cpu_run:
 //     - elementwise trees, copies, transposes, slices, concat, split and
 //       causal masks become LoopEmitter loop nests (a task function over a
@@ -20,6 +20,7 @@
 
 #include "codegen/cpu/ModelEmitter.h"
 
+#include "codegen/ModelObject.h"
 #include "codegen/cpu/LoopEmitter.h"
 #include "ir/AttnOps.h"
 #include "ir/ShapeUtils.h"
@@ -28,7 +29,6 @@
 #include "runtime/cpu/RowKernels.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/IR/IRBuilder.h"
 
 #include <cstddef>
@@ -53,74 +53,6 @@ RankedTensorType tensorType(Value v) {
   return v.getType().cast<RankedTensorType>();
 }
 ArrayRef<int64_t> shapeOf(Value v) { return tensorType(v).getShape(); }
-
-/// attnc_dtype of an element type.
-int32_t dtypeCode(Type t) {
-  if (t.isF16())
-    return 0;
-  if (t.isF32())
-    return 1;
-  if (t.isF64())
-    return 2;
-  if (t.isInteger(1))
-    return 3;
-  if (t.isInteger(32))
-    return 4;
-  return 5;
-}
-
-int64_t elementBytes(Type t) {
-  return t.isInteger(1) ? 1 : t.getIntOrFloatBitWidth() / 8;
-}
-
-/// Row-major bytes of a constant (i1 one byte per element).
-llvm::Expected<std::string> constantBytes(attn::ConstantOp op) {
-  ElementsAttr value = op.getValue();
-  auto type = value.getType().cast<RankedTensorType>();
-  int64_t count = type.getNumElements();
-  int64_t width = elementBytes(type.getElementType());
-  if (auto resource = value.dyn_cast<DenseResourceElementsAttr>()) {
-    const AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return opError(op, "dense_resource '" + resource.getRawHandle().getKey() +
-                             "' has no data (elided when printed?)");
-    ArrayRef<char> data = blob->getData();
-    if (static_cast<int64_t>(data.size()) != count * width)
-      return opError(op, "dense_resource holds " + llvm::Twine(data.size()) +
-                             " bytes, the type needs " +
-                             llvm::Twine(count * width));
-    return std::string(data.data(), data.size());
-  }
-  auto dense = value.dyn_cast<DenseElementsAttr>();
-  if (!dense)
-    return opError(op,
-                   "only dense and dense_resource constants can be compiled");
-  std::string bytes;
-  if (type.getElementType().isInteger(1)) {
-    bytes.reserve(count);
-    for (bool b : dense.getValues<bool>())
-      bytes.push_back(b ? 1 : 0);
-    return bytes;
-  }
-  ArrayRef<char> raw = dense.getRawData();
-  if (dense.isSplat()) {
-    bytes.reserve(count * width);
-    for (int64_t i = 0; i < count; ++i)
-      bytes.append(raw.data(), width);
-    return bytes;
-  }
-  return std::string(raw.data(), raw.size());
-}
-
-/// `name` of argument / result `index`, as the driver names them.
-std::string ioName(func::FuncOp func, unsigned index, bool input) {
-  StringAttr name =
-      input ? func.getArgAttrOfType<StringAttr>(index, "attn.name")
-            : func.getResultAttrOfType<StringAttr>(index, "attn.name");
-  if (name)
-    return name.str();
-  return (input ? "input" : "output") + std::to_string(index);
-}
 
 /// Broadcast strides of an operand of shape `from` with strides `strides`
 /// read at every point of `to` (numpy rules, aligned on the right).
@@ -147,7 +79,6 @@ public:
 
 private:
   llvm::Error emitWeights();
-  void emitInfo(llvm::StringRef modelName);
   llvm::Error emitKernel(const Kernel &kernel, unsigned index);
 
   // Operands.
@@ -170,8 +101,6 @@ private:
   llvm::Error emitMatmul(const Kernel &kernel, attn::MatmulOp op);
   llvm::Error emitRowKernel(const Kernel &kernel, unsigned index);
 
-  llvm::GlobalVariable *stringGlobal(llvm::StringRef text,
-                                     llvm::StringRef name);
   llvm::Function *declare(llvm::StringRef name, llvm::Type *ret,
                           ArrayRef<llvm::Type *> params);
 
@@ -205,21 +134,11 @@ llvm::Function *ModelEmitter::declare(llvm::StringRef name, llvm::Type *ret,
   return llvm::cast<llvm::Function>(callee.getCallee());
 }
 
-llvm::GlobalVariable *ModelEmitter::stringGlobal(llvm::StringRef text,
-                                                 llvm::StringRef name) {
-  auto *init = llvm::ConstantDataArray::getString(context, text, true);
-  auto *g =
-      new llvm::GlobalVariable(module, init->getType(), true,
-                               llvm::GlobalValue::PrivateLinkage, init, name);
-  g->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
-  return g;
-}
-
 llvm::Error ModelEmitter::emitWeights() {
   std::string blob;
   for (Value v : schedule.constants) {
     auto constant = cast<attn::ConstantOp>(v.getDefiningOp());
-    llvm::Expected<std::string> bytes = constantBytes(constant);
+    llvm::Expected<std::string> bytes = getConstantBytes(constant);
     if (!bytes)
       return bytes.takeError();
     blob.resize((blob.size() + kWeightAlignment - 1) / kWeightAlignment *
@@ -236,54 +155,6 @@ llvm::Error ModelEmitter::emitWeights() {
                                      "attnc_weights");
   weights->setAlignment(llvm::Align(kWeightAlignment));
   return llvm::Error::success();
-}
-
-void ModelEmitter::emitInfo(llvm::StringRef modelName) {
-  auto *tensorInfoTy = llvm::StructType::create(
-      context, {ptrTy, i32, i32, ptrTy}, "attnc_rt_tensor_info");
-  auto makeInfos = [&](bool input) -> llvm::Constant * {
-    unsigned count = input ? func.getNumArguments() : func.getNumResults();
-    std::vector<llvm::Constant *> infos;
-    for (unsigned i = 0; i < count; ++i) {
-      auto type =
-          (input ? func.getArgumentTypes()[i] : func.getResultTypes()[i])
-              .cast<RankedTensorType>();
-      std::string prefix =
-          (input ? "attnc.in." : "attnc.out.") + std::to_string(i);
-      llvm::Constant *name =
-          stringGlobal(ioName(func, i, input), prefix + ".name");
-      auto *shapeInit = llvm::ConstantDataArray::get(
-          context, llvm::ArrayRef<uint64_t>(reinterpret_cast<const uint64_t *>(
-                                                type.getShape().data()),
-                                            type.getRank()));
-      auto *shape = new llvm::GlobalVariable(module, shapeInit->getType(), true,
-                                             llvm::GlobalValue::PrivateLinkage,
-                                             shapeInit, prefix + ".shape");
-      infos.push_back(llvm::ConstantStruct::get(
-          tensorInfoTy, {name, b.getInt32(dtypeCode(type.getElementType())),
-                         b.getInt32(type.getRank()), shape}));
-    }
-    if (infos.empty())
-      return llvm::ConstantPointerNull::get(ptrTy);
-    auto *arrayTy = llvm::ArrayType::get(tensorInfoTy, infos.size());
-    return new llvm::GlobalVariable(module, arrayTy, true,
-                                    llvm::GlobalValue::PrivateLinkage,
-                                    llvm::ConstantArray::get(arrayTy, infos),
-                                    input ? "attnc.inputs" : "attnc.outputs");
-  };
-  auto *infoTy = llvm::StructType::create(
-      context, {i32, ptrTy, ptrTy, i32, i32, ptrTy, ptrTy},
-      "attnc_rt_model_info");
-  llvm::Constant *fields[] = {b.getInt32(ATTNC_ABI_VERSION),
-                              stringGlobal(modelName, "attnc.model_name"),
-                              stringGlobal("cpu", "attnc.target"),
-                              b.getInt32(func.getNumArguments()),
-                              b.getInt32(func.getNumResults()),
-                              makeInfos(true),
-                              makeInfos(false)};
-  new llvm::GlobalVariable(
-      module, infoTy, true, llvm::GlobalValue::ExternalLinkage,
-      llvm::ConstantStruct::get(infoTy, fields), "attnc_rt_info");
 }
 
 llvm::Value *ModelEmitter::bufferPtr(Value v) {
@@ -780,7 +651,7 @@ llvm::Error ModelEmitter::emitRowKernel(const Kernel &kernel, unsigned index) {
     if (shape.size() > ATTNC_MAX_RANK)
       return opError(op, "rank above " + llvm::Twine(ATTNC_MAX_RANK));
     attnc_reduce_args a = {};
-    a.dtype = dtypeCode(et);
+    a.dtype = getAbiDtype(et);
     a.kind = static_cast<int32_t>(reduce.getKind());
     a.rank = shape.size();
     for (size_t d = 0; d < shape.size(); ++d)
@@ -802,8 +673,9 @@ llvm::Error ModelEmitter::emitRowKernel(const Kernel &kernel, unsigned index) {
     a.outer = product(table.take_front(axis));
     a.n = table[axis];
     a.count = product(shapeOf(gather.getIndices()));
-    a.row_bytes = product(table.drop_front(axis + 1)) *
-                  elementBytes(tensorType(gather.getTable()).getElementType());
+    a.row_bytes =
+        product(table.drop_front(axis + 1)) *
+        getAbiElementBytes(tensorType(gather.getTable()).getElementType());
     a.index_bytes =
         tensorType(gather.getIndices()).getElementType().isInteger(64) ? 8 : 4;
     std::string where;
@@ -816,7 +688,8 @@ llvm::Error ModelEmitter::emitRowKernel(const Kernel &kernel, unsigned index) {
          {offsetof(attnc_gather_args, out), bufferPtr(kernel.outputs[0])},
          {offsetof(attnc_gather_args, ctx), ctxArg},
          {offsetof(attnc_gather_args, what),
-          stringGlobal(os.str(), "attnc.where." + std::to_string(index))}},
+          addStringConstant(module, os.str(),
+                            "attnc.where." + std::to_string(index))}},
         false);
     // Stop at the first bad index: later kernels would read its zeros.
     auto *failed = llvm::BasicBlock::Create(context, "failed", runFn);
@@ -855,7 +728,7 @@ llvm::Error ModelEmitter::emit(llvm::StringRef modelName,
                                llvm::StringRef requiredFeatures) {
   if (llvm::Error e = emitWeights())
     return e;
-  emitInfo(modelName);
+  addModelInfo(module, func, modelName, "cpu");
   for (auto [name, text] :
        {std::pair<const char *, llvm::StringRef>{"attnc_cpu_target_cpu",
                                                  targetCpu},

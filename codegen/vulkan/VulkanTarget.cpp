@@ -21,6 +21,7 @@
 #include "codegen/vulkan/GlslEmitter.h"
 #include "codegen/vulkan/SpirvCompiler.h"
 #include "ir/AttnOps.h"
+#include "ir/ModelConventions.h"
 #include "runtime/Model.h"
 #include "support/HostTensor.h"
 
@@ -80,20 +81,6 @@ public:
   std::string bytes;
 };
 
-func::FuncOp entryFunction(ModuleOp module) {
-  func::FuncOp onlyPublic;
-  int count = 0;
-  for (auto func : module.getOps<func::FuncOp>()) {
-    if (func.getName() == "forward")
-      return func;
-    if (func.isPublic() && !func.isDeclaration()) {
-      onlyPublic = func;
-      ++count;
-    }
-  }
-  return count == 1 ? onlyPublic : nullptr;
-}
-
 /// A weight's C ABI bytes as device words.
 llvm::Expected<std::string> deviceWords(attn::ConstantOp op) {
   llvm::Expected<std::string> bytes = getConstantBytes(op);
@@ -152,14 +139,13 @@ struct VulkanProgram {
 };
 
 llvm::Expected<VulkanProgram> buildProgram(ModuleOp module, PhaseTimer &timer) {
-  func::FuncOp entry = entryFunction(module);
+  llvm::Expected<func::FuncOp> entry = attn::findEntryFunction(module);
   if (!entry)
-    return makeError("the module has no entry function (@forward or its only "
-                     "public function)");
+    return entry.takeError();
   ScheduleOptions options;
   options.stridedAttentionViews = true;
   options.elementBytes = [](Type) { return kDeviceElementBytes; };
-  llvm::Expected<Schedule> schedule = buildSchedule(entry, options);
+  llvm::Expected<Schedule> schedule = buildSchedule(*entry, options);
   if (!schedule)
     return schedule.takeError();
   VulkanProgram program{std::move(*schedule), {}, {}, {}, {}};
@@ -378,7 +364,7 @@ public:
 
     llvm::LLVMContext context;
     llvm::Module object("attnc_vulkan_model", context);
-    addModelInfo(object, program->schedule.func, getModelName(module),
+    addModelInfo(object, program->schedule.func, attn::getModelName(module),
                  "vulkan");
     addByteArray(object, "attnc_vk_program", blob, kBufferAlignment);
     llvm::Expected<std::string> bytes = emitHostObject(object);

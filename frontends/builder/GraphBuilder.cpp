@@ -9,6 +9,7 @@
 #include "frontends/builder/GraphBuilder.h"
 
 #include "ir/AttnBuilders.h"
+#include "ir/ModelConventions.h"
 #include "ir/ShapeUtils.h"
 
 #include "mlir/IR/AsmState.h"
@@ -25,9 +26,9 @@ GraphBuilder::GraphBuilder(MLIRContext &context, StringRef modelName,
   context.loadDialect<attn::AttnDialect, func::FuncDialect>();
   Location moduleLoc = NameLoc::get(builder.getStringAttr(modelName));
   module = ModuleOp::create(moduleLoc);
-  (*module)->setAttr("attn.model_name", builder.getStringAttr(modelName));
+  attn::setModelName(*module, modelName);
   builder.setInsertionPointToEnd(module->getBody());
-  func = builder.create<func::FuncOp>(moduleLoc, "forward",
+  func = builder.create<func::FuncOp>(moduleLoc, attn::kEntryFunctionName,
                                       builder.getFunctionType({}, {}));
   builder.setInsertionPointToEnd(func.addEntryBlock());
 }
@@ -320,9 +321,9 @@ OwningOpRef<ModuleOp> GraphBuilder::finish() {
   func.setType(builder.getFunctionType(entry.getArgumentTypes(),
                                        ValueRange(results).getTypes()));
   for (auto [i, name] : llvm::enumerate(inputNames))
-    func.setArgAttr(i, "attn.name", builder.getStringAttr(name));
+    attn::setInputName(func, i, name);
   for (auto [i, named] : llvm::enumerate(outputs))
-    func.setResultAttr(i, "attn.name", builder.getStringAttr(named.first));
+    attn::setOutputName(func, i, named.first);
   if (failed(mlir::verify(*module)))
     return nullptr;
   return std::move(module);

@@ -12,6 +12,7 @@
 
 #include "frontends/onnx/NodeImporter.h"
 #include "frontends/onnx/OnnxTensor.h"
+#include "ir/ModelConventions.h"
 #include "ir/ShapeUtils.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -466,9 +467,9 @@ LogicalResult ModelImporter::addOutputs() {
   func.setType(builder.getFunctionType(entry.getArgumentTypes(),
                                        ValueRange(results).getTypes()));
   for (auto [i, name] : llvm::enumerate(inputNames))
-    func.setArgAttr(i, "attn.name", builder.getStringAttr(name));
+    attn::setInputName(func, i, name);
   for (auto [i, name] : llvm::enumerate(names))
-    func.setResultAttr(i, "attn.name", builder.getStringAttr(name));
+    attn::setOutputName(func, i, name);
   return success();
 }
 
@@ -488,9 +489,9 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
                                                      : "model";
   Location moduleLoc = nameLoc(modelName);
   module = ModuleOp::create(moduleLoc);
-  (*module)->setAttr("attn.model_name", builder.getStringAttr(modelName));
+  attn::setModelName(*module, modelName);
   builder.setInsertionPointToEnd(module->getBody());
-  func = builder.create<func::FuncOp>(moduleLoc, "forward",
+  func = builder.create<func::FuncOp>(moduleLoc, attn::kEntryFunctionName,
                                       builder.getFunctionType({}, {}));
   builder.setInsertionPointToEnd(func.addEntryBlock());
   state = std::make_unique<GraphState>(builder, opset, options.externalDataDir);

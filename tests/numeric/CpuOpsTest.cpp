@@ -1,5 +1,4 @@
-//===- CpuOpsTest.cpp - every op, the examples and the ABI on the CPU target
-//===//
+//===- CpuOpsTest.cpp - every op, the examples and the ABI on the CPU -----===//
 //
 // One module exercises every op kind the CPU target compiles (elementwise
 // chains with broadcasting, bool and integer inputs, reductions, norms,
@@ -16,6 +15,7 @@
 #include "driver/Inputs.h"
 #include "driver/ModelLoader.h"
 #include "driver/Verify.h"
+#include "ir/ModelConventions.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -157,30 +157,22 @@ func.func @forward(%table: tensor<10x4xf32> {attn.name = "table"}, %ids: tensor<
 }
 )mlir";
 
-std::string getOutputNameOf(mlir::ModuleOp module, unsigned i) {
-  return getOutputName(entryOf(module), i);
-}
-
 TEST(CpuOps, EveryOpMatchesOracle) {
   std::unique_ptr<mlir::MLIRContext> context = createContext();
   mlir::OwningOpRef<mlir::ModuleOp> module = parseModule(*context, kOpsModule);
   ASSERT_TRUE(module);
+  mlir::func::FuncOp entry = mlir::attn::getEntryFunction(*module);
   llvm::Expected<std::vector<HostTensor>> inputs =
-      collectInputs(entryOf(*module), {}, /*seed=*/7);
+      collectInputs(entry, {}, /*seed=*/7);
   ASSERT_TRUE(bool(inputs)) << llvm::toString(inputs.takeError());
   std::vector<OracleTensor> expected = evaluateOracle(*module, *inputs);
-  llvm::Expected<std::unique_ptr<TempLibrary>> lib =
-      TempLibrary::compile(*module);
-  ASSERT_TRUE(bool(lib)) << llvm::toString(lib.takeError());
-  llvm::Expected<std::unique_ptr<LoadedModel>> model = (*lib)->load();
-  ASSERT_TRUE(bool(model)) << llvm::toString(model.takeError());
-  llvm::Expected<std::vector<HostTensor>> got = (*model)->run(*inputs);
+  llvm::Expected<std::vector<HostTensor>> got = compileAndRun(*module, *inputs);
   ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
   ASSERT_EQ(got->size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i)
     expectClose((*got)[i], expected[i], kFp32TargetTolerance,
                 "output " + std::to_string(i) + " '" +
-                    getOutputNameOf(*module, i) + "'");
+                    mlir::attn::getOutputName(entry, i) + "'");
 }
 
 class Library : public ::testing::Test {
@@ -288,7 +280,7 @@ TEST(CpuThreads, OneAndTwoThreadsGiveTheSameNumbers) {
       loadModel(std::string(source) + "/examples/gpt_small.json", *context);
   ASSERT_TRUE(module);
   llvm::Expected<std::vector<HostTensor>> inputs =
-      collectInputs(entryOf(*module), {}, /*seed=*/1);
+      collectInputs(mlir::attn::getEntryFunction(*module), {}, /*seed=*/1);
   ASSERT_TRUE(bool(inputs));
   llvm::Expected<std::unique_ptr<TempLibrary>> lib =
       TempLibrary::compile(*module);
@@ -335,22 +327,6 @@ TEST(CpuTarget, UnknownCpuIsAClearError) {
 }
 
 /// Every examples/*.json model, verified as `attnc verify --target=cpu` does.
-std::vector<std::string> exampleFiles() {
-  std::vector<std::string> files;
-  const char *source = std::getenv("ATTNC_SOURCE_DIR");
-  if (!source)
-    return files;
-  std::error_code ec;
-  for (llvm::sys::fs::directory_iterator
-           it(std::string(source) + "/examples", ec),
-       end;
-       it != end && !ec; it.increment(ec))
-    if (llvm::StringRef(it->path()).endswith(".json"))
-      files.push_back(it->path());
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 class Example : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Example, VerifiesOnCpu) {
@@ -364,7 +340,7 @@ TEST_P(Example, VerifiesOnCpu) {
   EXPECT_TRUE(mlir::succeeded(verifyModel(*module, options, os))) << os.str();
 }
 
-INSTANTIATE_TEST_SUITE_P(Cpu, Example, ::testing::ValuesIn(exampleFiles()),
+INSTANTIATE_TEST_SUITE_P(Cpu, Example, ::testing::ValuesIn(exampleSpecs()),
                          [](const ::testing::TestParamInfo<std::string> &info) {
                            return llvm::sys::path::stem(info.param).str();
                          });

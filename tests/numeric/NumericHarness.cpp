@@ -6,6 +6,7 @@
 #include "driver/Compare.h"
 #include "driver/ModelLoader.h"
 #include "driver/Pipeline.h"
+#include "ir/ModelConventions.h"
 
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/FileSystem.h"
@@ -13,6 +14,9 @@
 #include "llvm/Support/Path.h"
 
 #include "gtest/gtest.h"
+
+#include <algorithm>
+#include <cstdlib>
 
 using namespace mlir;
 using namespace attnc;
@@ -38,8 +42,6 @@ OwningOpRef<ModuleOp> test::parseModule(MLIRContext &context,
     ADD_FAILURE() << "the test module does not parse:\n" << diagnostics;
   return module;
 }
-
-func::FuncOp test::entryOf(ModuleOp module) { return getEntryFunction(module); }
 
 llvm::Expected<std::unique_ptr<TempLibrary>>
 TempLibrary::compile(ModuleOp module, llvm::StringRef targetName,
@@ -79,6 +81,35 @@ TempLibrary::load(int threads) const {
   return LoadedModel::load(path, options);
 }
 
+llvm::Expected<std::vector<HostTensor>>
+test::compileAndRun(ModuleOp module, llvm::ArrayRef<HostTensor> inputs,
+                    llvm::StringRef target) {
+  llvm::Expected<std::unique_ptr<TempLibrary>> lib =
+      TempLibrary::compile(module, target);
+  if (!lib)
+    return lib.takeError();
+  llvm::Expected<std::unique_ptr<LoadedModel>> model = (*lib)->load();
+  if (!model)
+    return model.takeError();
+  return (*model)->run(inputs);
+}
+
+std::vector<std::string> test::exampleSpecs() {
+  std::vector<std::string> specs;
+  const char *source = std::getenv("ATTNC_SOURCE_DIR");
+  if (!source)
+    return specs;
+  std::error_code ec;
+  llvm::SmallString<256> dir(source);
+  llvm::sys::path::append(dir, "examples");
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec))
+    if (llvm::sys::path::extension(it->path()) == ".json")
+      specs.push_back(it->path());
+  std::sort(specs.begin(), specs.end());
+  return specs;
+}
+
 HostTensor test::randomTensor(llvm::ArrayRef<int64_t> shape, std::mt19937 &rng,
                               DTypeKind dtype) {
   HostTensor t(dtype, shape);
@@ -91,7 +122,7 @@ HostTensor test::randomTensor(llvm::ArrayRef<int64_t> shape, std::mt19937 &rng,
 std::vector<OracleTensor>
 test::evaluateOracle(ModuleOp module, llvm::ArrayRef<HostTensor> inputs) {
   llvm::Expected<std::vector<OracleTensor>> results =
-      evaluateFunction(entryOf(module), inputs);
+      evaluateFunction(attn::getEntryFunction(module), inputs);
   if (!results) {
     ADD_FAILURE() << "oracle: " << llvm::toString(results.takeError());
     return {};

@@ -1,5 +1,4 @@
-//===- NumericHarness.h - compiling and checking models in tests -*- C++
-//-*-===//
+//===- NumericHarness.h - compiling and checking test models ----*- C++ -*-===//
 //
 // What the numeric conformance tests share: parse attn MLIR text, compile it
 // through the real Target API into a temporary library, load it with
@@ -51,8 +50,15 @@ private:
   std::string dir, path;
 };
 
-/// The model's entry function.
-mlir::func::FuncOp entryOf(mlir::ModuleOp module);
+/// Compiles `module` for `target` into a temporary library, loads it with
+/// every core and runs it once on `inputs`.
+llvm::Expected<std::vector<HostTensor>>
+compileAndRun(mlir::ModuleOp module, llvm::ArrayRef<HostTensor> inputs,
+              llvm::StringRef target = "cpu");
+
+/// Every examples/*.json model of $ATTNC_SOURCE_DIR, sorted; none when it
+/// is not set.
+std::vector<std::string> exampleSpecs();
 
 /// Deterministic f32 values ~ N(0, 1).
 HostTensor randomTensor(llvm::ArrayRef<int64_t> shape, std::mt19937 &rng,

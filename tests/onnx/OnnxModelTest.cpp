@@ -13,6 +13,7 @@
 #include "passes/Passes.h"
 #include "support/Npy.h"
 #include "support/Tolerances.h"
+#include "tests/unit/frontends/FrontendTestUtils.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -25,10 +26,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <iomanip>
-#include <sstream>
 
 using namespace mlir;
 using namespace attnc;
+using attnc::test::formatIndex;
 
 namespace {
 
@@ -64,20 +65,6 @@ std::vector<std::string> readLines(const std::string &path) {
   for (llvm::StringRef line : parts)
     lines.push_back(line.trim().str());
   return lines;
-}
-
-std::string formatIndex(int64_t i, llvm::ArrayRef<int64_t> shape) {
-  std::vector<int64_t> index(shape.size());
-  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
-    index[d] = i % shape[d];
-    i /= shape[d];
-  }
-  std::ostringstream os;
-  os << "[";
-  for (size_t d = 0; d < index.size(); ++d)
-    os << (d ? ", " : "") << index[d];
-  os << "]";
-  return os.str();
 }
 
 /// Checks |got - want| <= atol + rtol |want| everywhere; reports the element

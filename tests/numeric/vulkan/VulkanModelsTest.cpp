@@ -11,34 +11,16 @@
 
 #include "driver/Inputs.h"
 #include "driver/ModelLoader.h"
+#include "ir/ModelConventions.h"
 
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 #include "gtest/gtest.h"
-
-#include <algorithm>
 
 using namespace attnc;
 using namespace attnc::test;
 
 namespace {
-
-std::vector<std::string> exampleSpecs() {
-  std::vector<std::string> specs;
-  const char *source = std::getenv("ATTNC_SOURCE_DIR");
-  if (!source)
-    return specs;
-  std::error_code ec;
-  llvm::SmallString<256> dir(source);
-  llvm::sys::path::append(dir, "examples");
-  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
-       it.increment(ec))
-    if (llvm::sys::path::extension(it->path()) == ".json")
-      specs.push_back(it->path());
-  std::sort(specs.begin(), specs.end());
-  return specs;
-}
 
 class VulkanModels : public ::testing::TestWithParam<std::string> {};
 
@@ -46,7 +28,7 @@ TEST_P(VulkanModels, MatchesOracle) {
   std::unique_ptr<mlir::MLIRContext> context = createContext();
   mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(GetParam(), *context);
   ASSERT_TRUE(module) << "cannot import " << GetParam();
-  mlir::func::FuncOp entry = getEntryFunction(*module);
+  mlir::func::FuncOp entry = mlir::attn::getEntryFunction(*module);
   llvm::Expected<std::vector<HostTensor>> inputs =
       collectInputs(entry, {}, /*seed=*/0);
   ASSERT_TRUE(bool(inputs)) << llvm::toString(inputs.takeError());
@@ -60,7 +42,8 @@ TEST_P(VulkanModels, MatchesOracle) {
     ASSERT_EQ(run.outputs[v].size(), expected.size());
     for (size_t i = 0; i < expected.size(); ++i)
       expectClose(run.outputs[v][i], expected[i], kFp32TargetTolerance,
-                  getOutputName(entry, i) + " (" + variantName(variant) + ")");
+                  mlir::attn::getOutputName(entry, i) + " (" +
+                      variantName(variant) + ")");
   }
 }
 

@@ -13,6 +13,8 @@
 
 #include "tests/numeric/vulkan/VulkanHarness.h"
 
+#include "ir/ModelConventions.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "gtest/gtest.h"
@@ -181,7 +183,7 @@ const char *kOutputNames[] = {"elementwise_tree",
 std::vector<HostTensor> buildInputs(mlir::ModuleOp module) {
   std::mt19937 rng(7);
   std::vector<HostTensor> inputs;
-  mlir::func::FuncOp entry = entryOf(module);
+  mlir::func::FuncOp entry = mlir::attn::getEntryFunction(module);
   for (mlir::Type type : entry.getArgumentTypes()) {
     auto tensor = type.cast<mlir::RankedTensorType>();
     DTypeKind dtype = *dtypeFromType(tensor.getElementType());

@@ -1,8 +1,8 @@
-//===- FrontendTestUtils.h - helpers shared by the front-end tests -*- C++
-//-*-===//
+//===- FrontendTestUtils.h - helpers of the front-end tests -----*- C++ -*-===//
 //
-// Captures diagnostics as "file:line:col: message" text, and gives each test
-// a scratch directory that is removed afterwards.
+// Captures diagnostics as "file:line:col: message" text, gives each test a
+// scratch directory that is removed afterwards, and names the element of a
+// tensor a comparison with PyTorch failed at.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,7 +19,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace attnc::test {
 
@@ -81,6 +83,21 @@ public:
 
   std::string path;
 };
+
+/// "[1, 2, 3]": the multi-index of flat index `i` in `shape`.
+inline std::string formatIndex(int64_t i, llvm::ArrayRef<int64_t> shape) {
+  std::vector<int64_t> index(shape.size());
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+    index[d] = i % shape[d];
+    i /= shape[d];
+  }
+  std::ostringstream os;
+  os << "[";
+  for (size_t d = 0; d < index.size(); ++d)
+    os << (d ? ", " : "") << index[d];
+  os << "]";
+  return os.str();
+}
 
 } // namespace attnc::test
 

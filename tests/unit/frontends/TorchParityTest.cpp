@@ -18,11 +18,11 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <sstream>
 
 using namespace mlir;
 using namespace attnc;
 using attnc::test::DiagnosticCollector;
+using attnc::test::formatIndex;
 using attnc::test::ScratchDir;
 
 namespace {
@@ -50,21 +50,6 @@ int runReference(const std::string &specPath, const std::string &outDir) {
   if (!error.empty())
     ADD_FAILURE() << "running " << script << ": " << error;
   return rc;
-}
-
-/// "[1, 2, 3]": the multi-index of flat index `i` in `shape`.
-std::string formatIndex(int64_t i, llvm::ArrayRef<int64_t> shape) {
-  std::vector<int64_t> index(shape.size());
-  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
-    index[d] = i % shape[d];
-    i /= shape[d];
-  }
-  std::ostringstream os;
-  os << "[";
-  for (size_t d = 0; d < index.size(); ++d)
-    os << (d ? ", " : "") << index[d];
-  os << "]";
-  return os.str();
 }
 
 void expectClose(const std::string &name, const OracleTensor &got,
