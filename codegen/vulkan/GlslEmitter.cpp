@@ -112,6 +112,17 @@ ShaderBinding vk::bindValue(const Schedule &schedule,
   return binding;
 }
 
+ShaderBinding vk::bindTexels(const Schedule &schedule,
+                             const WeightOffsets &weights, Value value,
+                             std::string name, bool vec4) {
+  ShaderBinding b =
+      bindValue(schedule, weights, value, std::move(name), /*writes=*/false);
+  b.kind = b.elementType != "float" ? DescriptorKind::TexelUint
+           : vec4                   ? DescriptorKind::TexelFloat4
+                                    : DescriptorKind::TexelFloat;
+  return b;
+}
+
 void vk::addPush(KernelProgram &program, llvm::StringRef name, int64_t value) {
   program.push.push_back({name.str(), "uint",
                           static_cast<uint32_t>(static_cast<uint64_t>(value))});
@@ -393,15 +404,40 @@ llvm::Expected<KernelProgram> emitMatmul(const Schedule &schedule,
       s.insert(s.begin(), 0);
   }
 
+  if (m == 0 || n == 0) {
+    KernelProgram empty;
+    empty.family = "empty";
+    return empty;
+  }
+
+  // Operands are read as float4 texels along a dim when it is contiguous,
+  // K (or N) and every other stride are multiples of 4.
+  auto aligned = [](ArrayRef<int64_t> values) {
+    return llvm::all_of(values, [](int64_t v) { return v % 4 == 0; });
+  };
+  bool aVec4 = aCol == 1 &&
+               aligned({aRow, k, strides[0][0], strides[0][1], strides[0][2]});
+  bool bBatch = aligned({strides[1][0], strides[1][1], strides[1][2]});
+  int bVec4 = bRow == 1 && bBatch && aligned({bCol, k})   ? 1
+              : bCol == 1 && bBatch && aligned({bRow, n}) ? 2
+                                                          : 0;
+  bool cVec4 = aligned({n, strides[2][0], strides[2][1], strides[2][2]});
+
   KernelProgram p;
   p.family = "matmul";
   p.body = shaders::kMatmul;
+  p.subgroupVariant = true;
+  p.defines = {{"A_VEC4", aVec4 ? "1" : "0"},
+               {"B_VEC4", std::to_string(bVec4)},
+               {"C_VEC4", cVec4 ? "1" : "0"}};
   p.bindings.push_back(
       bindValue(schedule, weights, op.getResult(), "cBuf", true));
+  if (cVec4)
+    p.bindings.back().elementType = "vec4";
   p.bindings.push_back(
-      bindValue(schedule, weights, op.getLhs(), "aBuf", false));
+      bindTexels(schedule, weights, op.getLhs(), "aTex", aVec4));
   p.bindings.push_back(
-      bindValue(schedule, weights, op.getRhs(), "bBuf", false));
+      bindTexels(schedule, weights, op.getRhs(), "bTex", bVec4 != 0));
   for (auto [name, value] :
        std::initializer_list<std::pair<const char *, int64_t>>{
            {"m", m},
@@ -424,18 +460,36 @@ llvm::Expected<KernelProgram> emitMatmul(const Schedule &schedule,
            {"cB1", strides[2][1]},
            {"cB2", strides[2][2]}})
     addPush(p, name, value);
-  // 16 x 16 invocations of 4 x 4 outputs: 64 x 64 tiles, 16 deep.
   p.workgroup = "local_size_x = 16, local_size_x_id = 0, local_size_y = 16, "
                 "local_size_y_id = 1";
   p.specConstants = {
       {0, "", 16}, {1, "", 16}, {2, "TM", 4}, {3, "TN", 4}, {4, "BK", 16}};
-  KernelVariant variant;
-  variant.groups = {static_cast<uint32_t>((n + 63) / 64),
-                    static_cast<uint32_t>((m + 63) / 64),
-                    static_cast<uint32_t>(batchCount)};
-  variant.spec = {{0, 16}, {1, 16}, {2, 4}, {3, 4}, {4, 16}};
-  variant.sharedBytes = 4 * 16 * (64 + 64);
-  p.variants = {variant};
+
+  // Portable (CPU devices): workgroups of 8 invocations, one TM x TN block
+  // of C each. Every fetch is a call on lavapipe, and a step of four k
+  // makes TM + TN of them for TM * TN * 4 multiply-adds, so blocks are as
+  // large as the matrix allows (16 x 16: 256 accumulators); a vec4 output
+  // or B read along n needs TN to be a multiple of 4. Measured on lavapipe.
+  auto blockSide = [](int64_t extent) -> uint32_t {
+    return extent >= 16 ? 16 : extent > 4 ? 8 : 4;
+  };
+  uint32_t tm = m >= 16 ? 16 : m > 4 ? 8 : m > 1 ? 4 : 1;
+  uint32_t tn = blockSide(n);
+  int64_t blocks = ((m + tm - 1) / tm) * ((n + tn - 1) / tn);
+  KernelVariant portable;
+  portable.groups = flatGroups((blocks + 7) / 8);
+  portable.groups[2] = static_cast<uint32_t>(batchCount);
+  portable.spec = {{0, 8}, {1, 1}, {2, tm}, {3, tn}, {4, 16}};
+  // Subgroup (GPUs): 16 x 16 invocations of 4 x 4 outputs: 64 x 64 tiles,
+  // 16 deep.
+  KernelVariant subgroup;
+  subgroup.kind = VariantKind::Subgroup;
+  subgroup.groups = {static_cast<uint32_t>((n + 63) / 64),
+                     static_cast<uint32_t>((m + 63) / 64),
+                     static_cast<uint32_t>(batchCount)};
+  subgroup.spec = {{0, 16}, {1, 16}, {2, 4}, {3, 4}, {4, 16}};
+  subgroup.sharedBytes = 4 * 16 * (64 + 64);
+  p.variants = {portable, subgroup};
   return p;
 }
 
@@ -443,7 +497,9 @@ llvm::Expected<KernelProgram> emitMatmul(const Schedule &schedule,
 // Row kernels: softmax, scaled masked softmax, layer norm, reduce
 //===----------------------------------------------------------------------===//
 
-/// A one-dimensional 64-lane workgroup per row, with the reduction helpers.
+/// The reduction helpers and a one-dimensional workgroup of 64 invocations:
+/// in the portable variant one row per invocation, in the subgroup variant
+/// one row per workgroup.
 KernelProgram rowProgram(llvm::StringRef family, const char *body,
                          int64_t rows) {
   KernelProgram p;
@@ -452,9 +508,10 @@ KernelProgram rowProgram(llvm::StringRef family, const char *body,
   p.subgroupVariant = true;
   p.workgroup = "local_size_x = 64";
   KernelVariant portable, subgroup;
-  portable.groups = subgroup.groups = flatGroups(rows);
-  portable.sharedBytes = subgroup.sharedBytes = 2 * 4 * 64;
+  portable.groups = flatGroups((rows + 63) / 64);
   subgroup.kind = VariantKind::Subgroup;
+  subgroup.groups = flatGroups(rows);
+  subgroup.sharedBytes = 2 * 4 * 64;
   p.variants = {portable, subgroup};
   return p;
 }
@@ -476,16 +533,20 @@ llvm::Expected<KernelProgram> emitSoftmax(const Schedule &schedule,
   int64_t rows = len == 0 ? 0 : total / len;
   KernelProgram p =
       rowProgram(log ? "log_softmax" : "softmax", shaders::kSoftmax, rows);
+  // Contiguous rows are read as float4 texels and written as vec4s.
+  bool vec4 = inner == 1 && len % 4 == 0;
   p.bindings.push_back(
       bindValue(schedule, weights, op->getResult(0), "outBuf", true));
-  p.bindings.push_back(bindValue(schedule, weights, input, "inBuf", false));
+  if (vec4)
+    p.bindings.back().elementType = "vec4";
+  p.bindings.push_back(bindTexels(schedule, weights, input, "inTex", vec4));
   int maskKind = 0;
   SmallVector<int64_t, 3> rowDims = {1, 1, 1}, rowStrides = {0, 0, 0};
   int64_t maskK = 0;
   if (mask) {
     auto element = mask.getType().cast<RankedTensorType>().getElementType();
     maskKind = element.isInteger(1) ? 2 : 1;
-    p.bindings.push_back(bindValue(schedule, weights, mask, "maskBuf", false));
+    p.bindings.push_back(bindTexels(schedule, weights, mask, "maskTex", false));
     SmallVector<int64_t, 6> s = broadcastStrides(shapeOf(mask), shape);
     maskK = s.back();
     SmallVector<int64_t, 6> dims(shape.begin(), shape.end() - 1);
@@ -503,7 +564,8 @@ llvm::Expected<KernelProgram> emitSoftmax(const Schedule &schedule,
   int64_t sq = rank >= 2 ? shape[rank - 2] : 1, sk = shape[rank - 1];
   p.defines = {{"LOG", log ? "1" : "0"},
                {"MASK_KIND", std::to_string(maskKind)},
-               {"CAUSAL", causal == attn::CausalKind::none ? "0" : "1"}};
+               {"CAUSAL", causal == attn::CausalKind::none ? "0" : "1"},
+               {"IN_VEC4", vec4 ? "1" : "0"}};
   addPush(p, "rows", rows);
   addPush(p, "len", len);
   addPush(p, "inner", inner);
@@ -530,18 +592,24 @@ llvm::Expected<KernelProgram> emitLayerNorm(const Schedule &schedule,
   for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i)
     (i < axis ? rows : len) *= shape[i];
   KernelProgram p = rowProgram("layer_norm", shaders::kLayerNorm, rows);
+  // Rows (and the scale and bias) are read as float4 texels and written as
+  // vec4s when their length is a multiple of 4.
+  bool vec4 = len % 4 == 0;
   p.bindings.push_back(
       bindValue(schedule, weights, op.getResult(), "outBuf", true));
+  if (vec4)
+    p.bindings.back().elementType = "vec4";
   p.bindings.push_back(
-      bindValue(schedule, weights, op.getInput(), "inBuf", false));
+      bindTexels(schedule, weights, op.getInput(), "inTex", vec4));
   if (op.getScale())
     p.bindings.push_back(
-        bindValue(schedule, weights, op.getScale(), "scaleBuf", false));
+        bindTexels(schedule, weights, op.getScale(), "scaleTex", vec4));
   if (op.getBias())
     p.bindings.push_back(
-        bindValue(schedule, weights, op.getBias(), "biasBuf", false));
+        bindTexels(schedule, weights, op.getBias(), "biasTex", vec4));
   p.defines = {{"HAS_SCALE", op.getScale() ? "1" : "0"},
-               {"HAS_BIAS", op.getBias() ? "1" : "0"}};
+               {"HAS_BIAS", op.getBias() ? "1" : "0"},
+               {"IN_VEC4", vec4 ? "1" : "0"}};
   addPush(p, "rows", rows);
   addPush(p, "len", len);
   addPushFloat(p, "epsilon", op.getEpsilon().convertToFloat());
@@ -589,12 +657,20 @@ llvm::Expected<KernelProgram> emitReduce(const Schedule &schedule,
   pad4(keptDims, keptStrides[0]);
   pad4(redDims, redStrides[0]);
   KernelProgram p = rowProgram("reduce", shaders::kReduce, outputs);
+  // Float inputs whose innermost reduced dim is contiguous are read as
+  // float4 texels when every offset stays a multiple of 4.
+  bool isInt = element.isa<IntegerType>();
+  bool vec4 = !isInt && redStrides[0][3] == 1 && redDims[3] % 4 == 0;
+  for (int i = 0; i < 4; ++i)
+    vec4 = vec4 && keptStrides[0][i] % 4 == 0 &&
+           (i == 3 || redStrides[0][i] % 4 == 0);
   p.bindings.push_back(
       bindValue(schedule, weights, op.getResult(), "outBuf", true));
   p.bindings.push_back(
-      bindValue(schedule, weights, op.getInput(), "inBuf", false));
+      bindTexels(schedule, weights, op.getInput(), "inTex", vec4));
   p.defines = {{"RED_OP", std::to_string(static_cast<int>(op.getKind()))},
-               {"RED_INT", element.isa<IntegerType>() ? "1" : "0"}};
+               {"RED_INT", isInt ? "1" : "0"},
+               {"IN_VEC4", vec4 ? "1" : "0"}};
   addPush(p, "outputs", outputs);
   addPush(p, "count", count);
   for (int i = 1; i < 4; ++i)

@@ -41,6 +41,11 @@ uint32_t floatBits(float value);
 ShaderBinding bindValue(const Schedule &schedule, const WeightOffsets &weights,
                         mlir::Value value, std::string name, bool writes);
 
+/// A uniform texel buffer binding of `value`'s buffer: float4 texels when
+/// `vec4`, else one element per texel (r32ui for integers and booleans).
+ShaderBinding bindTexels(const Schedule &schedule, const WeightOffsets &weights,
+                         mlir::Value value, std::string name, bool vec4);
+
 /// Appends a uint / int / float push constant.
 void addPush(KernelProgram &program, llvm::StringRef name, int64_t value);
 void addPushInt(KernelProgram &program, llvm::StringRef name, int64_t value);

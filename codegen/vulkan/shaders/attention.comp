@@ -68,17 +68,117 @@ float visibleScore(uint b, uint h, uint i, uint key, uint kEnd) {
   return visible ? bias : NEG_INF;
 }
 
-void main() {
-  uint lane = gl_LocalInvocationID.x;
-  uint b = gl_WorkGroupID.z, h = gl_WorkGroupID.y;
-  uint i0 = gl_WorkGroupID.x * L * ROWS;
-  uint kh = h / pc.kvGroup;
-  uint kBase = b * pc.kB + kh * pc.kH;
-  uint vBase = b * pc.vB + kh * pc.vH;
+// The rows' state. Every index is a constant once the loops over rows are
+// unrolled, so these stay in registers.
+vec4 q[ROWS * D4];
+vec4 acc[ROWS * DV4];
+float m[ROWS], l[ROWS];
+uint b, h, lane, i0, kBase, vBase;
 
-  vec4 q[ROWS * D4];
-  vec4 acc[ROWS * DV4];
-  float m[ROWS], l[ROWS];
+// One past the last key visible to vector r of the tile (rows
+// i0 + r * L .. i0 + r * L + L - 1; keys of a causal tile are visible up to
+// its last row's bound).
+uint keyBound(uint r) {
+  int bound = int(pc.sk);
+#if CAUSAL
+  bound = clamp(int(min(i0 + r * L + L, pc.sq)) + pc.causalOffset, 0, bound);
+#endif
+  return uint(bound);
+}
+
+#if !ATTNC_SUBGROUP
+// One step of KEYS keys from j0 for vectors r0.. of the tile (keys from kEnd
+// on are hidden): the scores, one max and one rescale per row, then the
+// weighted V rows. Every K and V texel is fetched once for all those rows.
+// lavapipe fetches a texel through a function call, which spills every live
+// vector register, so a step fetches all its K (then V) texels before
+// computing with them; the rows' accumulators then stay in registers.
+void portableStep(uint r0, uint j0, uint kEnd) {
+  vec4 kv[KEYS * (D4 > DV4 ? D4 : DV4)];
+  [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk) {
+    uint keyBase = kBase + min(j0 + kk, pc.sk - 1u) * pc.kS;
+    [[unroll]] for (uint d = 0u; d < D4; ++d)
+      kv[kk * D4 + d] = FETCH4(kTex, keyBase, d, pc.d);
+  }
+  // Scores start as the mask's offsets, -inf where the key is hidden.
+  float s[ROWS * KEYS];
+  [[unroll]] for (uint r = r0; r < ROWS; ++r) {
+    float t[KEYS];
+    [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk)
+      t[kk] = 0.0;
+    [[unroll]] for (uint d = 0u; d < D4; ++d) {
+      vec4 qd = q[r * D4 + d];
+      [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk) {
+        vec4 k = kv[kk * D4 + d];
+        t[kk] = fma(qd.x, k.x, fma(qd.y, k.y, fma(qd.z, k.z, fma(qd.w, k.w, t[kk]))));
+      }
+    }
+    [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk) {
+      float x = visibleScore(b, h, i0 + r * L + lane, j0 + kk, kEnd);
+      s[r * KEYS + kk] = x == NEG_INF ? NEG_INF : x + t[kk];
+    }
+  }
+  [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk) {
+    uint keyBase = vBase + min(j0 + kk, pc.sk - 1u) * pc.vS;
+    [[unroll]] for (uint d = 0u; d < DV4; ++d)
+      kv[kk * DV4 + d] = FETCH4(vTex, keyBase, d, pc.dv);
+  }
+  [[unroll]] for (uint r = r0; r < ROWS; ++r) {
+    float mNew = m[r];
+    [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk)
+      mNew = max(mNew, s[r * KEYS + kk]);
+    float corr = mNew == NEG_INF ? 1.0 : exp2(m[r] - mNew);
+    m[r] = mNew;
+    float sum = l[r] * corr;
+    [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk) {
+      float x = s[r * KEYS + kk];
+      float p = x == NEG_INF ? 0.0 : exp2(x - mNew);
+      s[r * KEYS + kk] = p;
+      sum += p;
+    }
+    l[r] = sum;
+    [[unroll]] for (uint d = 0u; d < DV4; ++d) {
+      vec4 a = acc[r * DV4 + d] * corr;
+      [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk)
+        a = fma(vec4(s[r * KEYS + kk]), kv[kk * DV4 + d], a);
+      acc[r * DV4 + d] = a;
+    }
+  }
+}
+
+// Keys [start, end) for vectors r0.. of the tile. A do-while: lavapipe
+// runs the exit test of a while loop as one more (masked) pass over the
+// body, which this saves; an empty range costs one pass that changes
+// nothing.
+void portableKeys(uint r0, uint start, uint end) {
+  uint j0 = start;
+  do {
+    portableStep(r0, j0, end);
+    j0 += KEYS;
+  } while (j0 < end);
+}
+
+// A causal phase: the keys from `start` up to the bound of vector r1 - 1,
+// visited with vectors r0.. (none when r0 is past the tile). Returns where
+// it stopped.
+uint causalPhase(uint r0, uint r1, uint start) {
+  if (r0 >= ROWS)
+    return start;
+  uint end = keyBound(min(r1, ROWS) - 1u);
+  portableKeys(r0, start, end);
+  return end;
+}
+#endif
+
+void main() {
+  lane = gl_LocalInvocationID.x;
+  b = gl_WorkGroupID.z;
+  h = gl_WorkGroupID.y;
+  i0 = gl_WorkGroupID.x * L * ROWS;
+  uint kh = h / pc.kvGroup;
+  kBase = b * pc.kB + kh * pc.kH;
+  vBase = b * pc.vB + kh * pc.vH;
+
   [[unroll]] for (uint r = 0u; r < ROWS; ++r) {
     uint i = min(i0 + r * L + lane, pc.sq - 1u);
     uint qBase = b * pc.qB + h * pc.qH + i * pc.qS;
@@ -91,12 +191,7 @@ void main() {
   }
 
   // Keys past the last visible one of the tile's last row are skipped.
-  int keyEnd = int(pc.sk);
-#if CAUSAL
-  keyEnd = clamp(int(min(i0 + L * ROWS, pc.sq)) + pc.causalOffset, 0,
-                 int(pc.sk));
-#endif
-  uint kEnd = uint(keyEnd);
+  uint kEnd = keyBound(ROWS - 1u);
 
 #if ATTNC_SUBGROUP
   // GPUs: each step's K/V tile is staged in shared memory by the whole
@@ -140,59 +235,21 @@ void main() {
     }
   }
 #else
-  // CPU devices: K/V texels straight from the texel buffers, every step
-  // fully unrolled so the rows' state stays in registers.
-  for (uint j0 = 0u; j0 < kEnd; j0 += KEYS) {
-    // Scores of the step's keys start as the mask's offsets, -inf where
-    // the key is hidden.
-    float s[ROWS * KEYS];
-    [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk)
-      [[unroll]] for (uint r = 0u; r < ROWS; ++r)
-        s[r * KEYS + kk] = visibleScore(b, h, i0 + r * L + lane, j0 + kk, kEnd);
-    [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk) {
-      vec4 t[ROWS];
-      [[unroll]] for (uint r = 0u; r < ROWS; ++r)
-        t[r] = vec4(0.0);
-      uint keyBase = kBase + min(j0 + kk, pc.sk - 1u) * pc.kS;
-      [[unroll]] for (uint d = 0u; d < D4; ++d) {
-        vec4 k = FETCH4(kTex, keyBase, d, pc.d);
-        [[unroll]] for (uint r = 0u; r < ROWS; ++r)
-          t[r] = fma(q[r * D4 + d], k, t[r]);
-      }
-      [[unroll]] for (uint r = 0u; r < ROWS; ++r) {
-        float x = s[r * KEYS + kk];
-        s[r * KEYS + kk] =
-            x == NEG_INF ? NEG_INF : x + (t[r].x + t[r].y) + (t[r].z + t[r].w);
-      }
-    }
-    float corr[ROWS];
-    [[unroll]] for (uint r = 0u; r < ROWS; ++r) {
-      float mNew = m[r];
-      [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk)
-        mNew = max(mNew, s[r * KEYS + kk]);
-      corr[r] = mNew == NEG_INF ? 1.0 : exp2(m[r] - mNew);
-      m[r] = mNew;
-      float sum = l[r] * corr[r];
-      [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk) {
-        float x = s[r * KEYS + kk];
-        float p = x == NEG_INF ? 0.0 : exp2(x - mNew);
-        s[r * KEYS + kk] = p;
-        sum += p;
-      }
-      l[r] = sum;
-      [[unroll]] for (uint d = 0u; d < DV4; ++d)
-        acc[r * DV4 + d] *= corr[r];
-    }
-    [[unroll]] for (uint kk = 0u; kk < KEYS; ++kk) {
-      uint keyBase = vBase + min(j0 + kk, pc.sk - 1u) * pc.vS;
-      [[unroll]] for (uint d = 0u; d < DV4; ++d) {
-        vec4 v = FETCH4(vTex, keyBase, d, pc.dv);
-        [[unroll]] for (uint r = 0u; r < ROWS; ++r)
-          acc[r * DV4 + d] = fma(vec4(s[r * KEYS + kk]), v, acc[r * DV4 + d]);
-      }
-    }
-  }
-
+  // CPU devices run the workgroup as SIMD lanes and both sides of a branch,
+  // so hidden keys cannot be skipped row by row; but the L rows of a vector
+  // are consecutive and share nearly one causal bound. The keys are walked
+  // in phases: phase p visits the keys up to the bound of its last vector
+  // with only the vectors from its first on (those before it see none of
+  // them).
+#if CAUSAL
+  uint phase = ROWS < 4u ? 1u : ROWS / 4u;
+  uint start = causalPhase(0u, phase, 0u);
+  start = causalPhase(phase, 2u * phase, start);
+  start = causalPhase(2u * phase, 3u * phase, start);
+  causalPhase(3u * phase, ROWS, start);
+#else
+  portableKeys(0u, 0u, kEnd);
+#endif
 #endif
 
   [[unroll]] for (uint r = 0u; r < ROWS; ++r) {

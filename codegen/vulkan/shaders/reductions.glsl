@@ -1,18 +1,20 @@
-// reductions.glsl - workgroup-wide sum / max / min of one value per
-// invocation, for a one-dimensional workgroup whose size is a power of two.
-// The subgroup variant reduces within subgroups first and combines the
-// subgroups' results through shared memory; the portable one is a
-// shared-memory tree. Every invocation gets the result. Float max and min
-// propagate NaN, as the oracle does.
-
-const uint RED_SIZE = gl_WorkGroupSize.x;
-shared float redF[RED_SIZE];
-shared int redI[RED_SIZE];
+// reductions.glsl - helpers of the row kernels. Float max and min propagate
+// NaN, as the oracle does.
+//
+// The subgroup variant reduces one value per invocation of a
+// one-dimensional workgroup (a power of two) to one result that every
+// invocation gets: within subgroups first, then across the subgroups
+// through shared memory. The portable variant gives each invocation whole
+// rows and needs none of this.
 
 float combineMaxF(float a, float b) { return isnan(a) || isnan(b) ? a + b : max(a, b); }
 float combineMinF(float a, float b) { return isnan(a) || isnan(b) ? a + b : min(a, b); }
 
 #if ATTNC_SUBGROUP
+const uint RED_SIZE = gl_WorkGroupSize.x;
+shared float redF[RED_SIZE];
+shared int redI[RED_SIZE];
+
 #define ATTNC_REDUCE(NAME, T, ARRAY, SUBGROUP_OP, COMBINE)                    \
   T NAME(T x) {                                                               \
     T part = SUBGROUP_OP(x);                                                  \
@@ -25,21 +27,6 @@ float combineMinF(float a, float b) { return isnan(a) || isnan(b) ? a + b : min(
       total = COMBINE(total, ARRAY[i]);                                       \
     return total;                                                             \
   }
-#else
-#define ATTNC_REDUCE(NAME, T, ARRAY, SUBGROUP_OP, COMBINE)                    \
-  T NAME(T x) {                                                               \
-    uint lid = gl_LocalInvocationID.x;                                        \
-    barrier();                                                                \
-    ARRAY[lid] = x;                                                           \
-    barrier();                                                                \
-    for (uint s = RED_SIZE / 2u; s > 0u; s >>= 1u) {                          \
-      if (lid < s)                                                            \
-        ARRAY[lid] = COMBINE(ARRAY[lid], ARRAY[lid + s]);                     \
-      barrier();                                                              \
-    }                                                                         \
-    return ARRAY[0];                                                          \
-  }
-#endif
 
 #define ADD(a, b) ((a) + (b))
 ATTNC_REDUCE(workgroupSumF, float, redF, subgroupAdd, ADD)
@@ -48,3 +35,4 @@ ATTNC_REDUCE(workgroupMinF, float, redF, subgroupMin, combineMinF)
 ATTNC_REDUCE(workgroupSumI, int, redI, subgroupAdd, ADD)
 ATTNC_REDUCE(workgroupMaxI, int, redI, subgroupMax, max)
 ATTNC_REDUCE(workgroupMinI, int, redI, subgroupMin, min)
+#endif
