@@ -2,6 +2,7 @@
 
 #include "driver/Bench.h"
 
+#include "codegen/cpu/CpuTarget.h"
 #include "driver/Inputs.h"
 #include "driver/LoadedModel.h"
 #include "ir/AttnOps.h"
@@ -81,14 +82,21 @@ __attribute__((target("avx2,fma"))) double fmaAvx2(long n) {
   return fmaLoop<Vec8, 8>(n);
 }
 
-double fmaFlopsPerIteration() {
-  return __builtin_cpu_supports("avx512f") ? 12 * 16 * 2 : 12 * 8 * 2;
+/// The vector width the FMA loop uses for `vectorBits`: at most what this
+/// CPU has.
+unsigned fmaBits(unsigned vectorBits) {
+  if (vectorBits >= 512 && __builtin_cpu_supports("avx512f"))
+    return 512;
+  if (vectorBits >= 256 && __builtin_cpu_supports("avx2") &&
+      __builtin_cpu_supports("fma"))
+    return 256;
+  return 128;
 }
 
-double runFma(long n) {
-  if (__builtin_cpu_supports("avx512f"))
+double runFma(unsigned bits, long n) {
+  if (bits == 512)
     return fmaAvx512(n);
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+  if (bits == 256)
     return fmaAvx2(n);
   return fmaLoop<Vec4, 4>(n);
 }
@@ -120,7 +128,8 @@ llvm::Expected<double> timeRuns(LoadedModel &model,
 
 } // namespace
 
-double attnc::measurePeakGflops(int threads) {
+double attnc::measurePeakGflops(int threads, unsigned vectorBits) {
+  unsigned bits = fmaBits(vectorBits);
   unsigned n = threads > 0 ? threads : std::thread::hardware_concurrency();
   const long iterations = 20'000'000;
   std::vector<std::thread> pool;
@@ -128,14 +137,16 @@ double attnc::measurePeakGflops(int threads) {
   // The sums are stored so the loops cannot be optimised away.
   std::vector<double> sums(n);
   for (unsigned t = 0; t < n; ++t)
-    pool.emplace_back([&, t] { sums[t] = runFma(iterations); });
+    pool.emplace_back([&, t] { sums[t] = runFma(bits, iterations); });
   for (std::thread &t : pool)
     t.join();
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   static volatile double sink;
   for (double s : sums)
     sink = sink + s;
-  return n * iterations * fmaFlopsPerIteration() / seconds * 1e-9;
+  // 12 chains of bits / 32 lanes, two FLOPs per FMA.
+  double flopsPerIteration = 12.0 * (bits / 32) * 2;
+  return n * iterations * flopsPerIteration / seconds * 1e-9;
 }
 
 LogicalResult attnc::benchModel(ModuleOp module, const BenchOptions &options,
@@ -183,10 +194,18 @@ LogicalResult attnc::benchModel(ModuleOp module, const BenchOptions &options,
      << (gpu ? " runs (GPU timestamps)" : " runs") << ", "
      << llvm::format("%.1f", gflops) << " GFLOP/s";
   if (!gpu) {
-    double peak = measurePeakGflops(options.runtime.num_threads);
+    // The peak at the vector width the library's code uses (--cpu).
+    llvm::Expected<unsigned> bits = getCpuVectorBits(options.compile.cpu);
+    if (!bits) {
+      llvm::errs() << "attnc: error: " << llvm::toString(bits.takeError())
+                   << "\n";
+      return failure();
+    }
+    unsigned measured = fmaBits(*bits);
+    double peak = measurePeakGflops(options.runtime.num_threads, measured);
     os << ", " << llvm::format("%.0f", 100.0 * gflops / peak)
-       << "% of the measured FMA peak (" << llvm::format("%.0f", peak)
-       << " GFLOP/s)";
+       << "% of the measured " << measured << "-bit FMA peak ("
+       << llvm::format("%.0f", peak) << " GFLOP/s)";
   }
   os << "\n";
   return success();

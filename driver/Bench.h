@@ -2,7 +2,7 @@
 //
 // Compiles (or loads) a model library, runs it on seeded inputs, and prints
 // the median time, the GFLOP/s of its matmuls and attentions and the share
-// of this machine's measured FMA peak.
+// of this machine's measured FMA peak at the vector width the code uses.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,8 +34,9 @@ struct BenchOptions {
 double countFlops(mlir::func::FuncOp func);
 
 /// The FMA peak of this machine in GFLOP/s with `threads` threads (0 = all
-/// cores), measured by a short loop of independent vector FMAs.
-double measurePeakGflops(int threads);
+/// cores), measured by a short loop of independent vector FMAs
+/// `vectorBits` wide (512, 256 or 128; at most what this CPU has).
+double measurePeakGflops(int threads, unsigned vectorBits = 512);
 
 /// Compiles the optimised `module` for options.target and times it.
 mlir::LogicalResult benchModel(mlir::ModuleOp module,

@@ -335,6 +335,17 @@ public:
 
 } // namespace
 
+llvm::Expected<unsigned> attnc::getCpuVectorBits(llvm::StringRef cpu) {
+  llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine =
+      createTargetMachine(cpu);
+  if (!machine)
+    return machine.takeError();
+  const llvm::MCSubtargetInfo *info = (*machine)->getMCSubtargetInfo();
+  if (info->checkFeatures("+avx512f"))
+    return 512;
+  return info->checkFeatures("+avx2,+fma") ? 256 : 128;
+}
+
 std::unique_ptr<Target> attnc::createCpuTarget() {
   return std::make_unique<CpuTarget>();
 }

@@ -16,6 +16,11 @@ namespace attnc {
 /// Creates the CPU target.
 std::unique_ptr<Target> createCpuTarget();
 
+/// The width in bits of the float vector FMAs that code for `cpu` (an LLVM
+/// CPU name, or "native") uses: 512 with AVX-512, 256 with AVX2 and FMA,
+/// else 128. Fails on an unknown CPU name.
+llvm::Expected<unsigned> getCpuVectorBits(llvm::StringRef cpu);
+
 } // namespace attnc
 
 #endif // ATTNC_CODEGEN_CPU_CPUTARGET_H

@@ -8,6 +8,7 @@
 #include "driver/Pipeline.h"
 #include "ir/ModelConventions.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -108,6 +109,18 @@ std::vector<std::string> test::exampleSpecs() {
       specs.push_back(it->path());
   std::sort(specs.begin(), specs.end());
   return specs;
+}
+
+std::vector<HostTensor> test::randomEntryInputs(mlir::ModuleOp module,
+                                                std::mt19937 &rng) {
+  std::vector<HostTensor> inputs;
+  mlir::func::FuncOp entry = mlir::attn::getEntryFunction(module);
+  for (mlir::Type type : entry.getArgumentTypes()) {
+    auto tensor = type.cast<mlir::RankedTensorType>();
+    inputs.push_back(randomTensor(tensor.getShape(), rng,
+                                  *dtypeFromType(tensor.getElementType())));
+  }
+  return inputs;
 }
 
 HostTensor test::randomTensor(llvm::ArrayRef<int64_t> shape, std::mt19937 &rng,

@@ -64,6 +64,11 @@ std::vector<std::string> exampleSpecs();
 HostTensor randomTensor(llvm::ArrayRef<int64_t> shape, std::mt19937 &rng,
                         DTypeKind dtype = DTypeKind::F32);
 
+/// A randomTensor for every argument of the entry function of `module`,
+/// in order, each of its argument's shape and dtype.
+std::vector<HostTensor> randomEntryInputs(mlir::ModuleOp module,
+                                          std::mt19937 &rng);
+
 /// Oracle results of the entry function of `module` on `inputs`.
 std::vector<OracleTensor> evaluateOracle(mlir::ModuleOp module,
                                          llvm::ArrayRef<HostTensor> inputs);

@@ -49,37 +49,28 @@ class VulkanAttention
     : public ::testing::TestWithParam<std::tuple<size_t, Variant>> {
 protected:
   static void SetUpTestSuite() {
-    std::unique_ptr<mlir::MLIRContext> context = createContext();
-    mlir::OwningOpRef<mlir::ModuleOp> module =
-        parseModule(*context, buildAttentionModule(vulkanCases()));
-    if (!module)
-      return;
-    std::vector<HostTensor> inputs = buildAttentionInputs(vulkanCases());
-    expected = new std::vector<OracleTensor>(evaluateOracle(*module, inputs));
-    run = new VulkanRun(runOnVulkan(*module, inputs));
+    suite = VulkanSuite::create(
+        buildAttentionModule(vulkanCases()),
+        [](mlir::ModuleOp) { return buildAttentionInputs(vulkanCases()); });
   }
+  static void TearDownTestSuite() { suite.reset(); }
 
-  static std::vector<OracleTensor> *expected;
-  static VulkanRun *run;
+  static std::unique_ptr<VulkanSuite> suite;
 };
 
-std::vector<OracleTensor> *VulkanAttention::expected;
-VulkanRun *VulkanAttention::run;
+std::unique_ptr<VulkanSuite> VulkanAttention::suite;
 
 TEST_P(VulkanAttention, MatchesOracle) {
-  ASSERT_TRUE(run && expected) << "the test module did not build";
-  if (!run->skip.empty())
-    GTEST_SKIP() << run->skip;
   auto [index, variant] = GetParam();
-  int v = static_cast<int>(variant);
-  ASSERT_TRUE(run->error[v].empty()) << run->error[v];
-  ASSERT_EQ(run->outputs[v].size(), expected->size());
+  const HostTensor *got;
+  getVulkanOutput(suite.get(), index, variant, got);
+  if (!got)
+    return;
   const AttentionCase &c = vulkanCases()[index];
-  const HostTensor &got = run->outputs[v][index];
-  expectClose(got, (*expected)[index], kFp32TargetTolerance, c.name);
+  expectClose(*got, suite->expected[index], kFp32TargetTolerance, c.name);
 
   // A query that sees no key gives exact zeros (not tiny values, not NaN).
-  expectEmptyQueriesAreZero(c, got);
+  expectEmptyQueriesAreZero(c, *got);
 }
 
 INSTANTIATE_TEST_SUITE_P(

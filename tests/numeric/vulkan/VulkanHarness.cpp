@@ -2,6 +2,8 @@
 
 #include "tests/numeric/vulkan/VulkanHarness.h"
 
+#include "gtest/gtest.h"
+
 #include <cstdlib>
 
 using namespace attnc;
@@ -58,4 +60,31 @@ VulkanRun test::runOnVulkan(mlir::ModuleOp module,
       run.outputs[v] = std::move(*out);
   }
   return run;
+}
+
+std::unique_ptr<VulkanSuite> VulkanSuite::create(
+    llvm::StringRef text,
+    llvm::function_ref<std::vector<HostTensor>(mlir::ModuleOp)> makeInputs) {
+  std::unique_ptr<mlir::MLIRContext> context = createContext();
+  mlir::OwningOpRef<mlir::ModuleOp> module = parseModule(*context, text);
+  if (!module)
+    return nullptr;
+  auto suite = std::make_unique<VulkanSuite>();
+  std::vector<HostTensor> inputs = makeInputs(*module);
+  suite->expected = evaluateOracle(*module, inputs);
+  suite->run = runOnVulkan(*module, inputs);
+  return suite;
+}
+
+void test::getVulkanOutput(const VulkanSuite *suite, size_t index,
+                           Variant variant, const HostTensor *&got) {
+  got = nullptr;
+  ASSERT_TRUE(suite) << "the test module did not build";
+  if (!suite->run.skip.empty())
+    GTEST_SKIP() << suite->run.skip;
+  int v = static_cast<int>(variant);
+  ASSERT_TRUE(suite->run.error[v].empty()) << suite->run.error[v];
+  ASSERT_EQ(suite->run.outputs[v].size(), suite->expected.size());
+  ASSERT_LT(index, suite->expected.size());
+  got = &suite->run.outputs[v][index];
 }

@@ -32,6 +32,25 @@ struct VulkanRun {
 /// variant (validation on: a validation message fails the run).
 VulkanRun runOnVulkan(mlir::ModuleOp module, llvm::ArrayRef<HostTensor> inputs);
 
+/// A module's fp64 oracle outputs and its run on Vulkan in each variant,
+/// computed once for a whole test suite.
+struct VulkanSuite {
+  std::vector<OracleTensor> expected;
+  VulkanRun run;
+
+  /// Parses `text`, makes its inputs, evaluates the oracle and runs the
+  /// module on Vulkan; null (with a test failure) when `text` does not parse.
+  static std::unique_ptr<VulkanSuite> create(
+      llvm::StringRef text,
+      llvm::function_ref<std::vector<HostTensor>(mlir::ModuleOp)> makeInputs);
+};
+
+/// Sets `got` to output `index` of `variant`'s run. Fails the test when the
+/// suite did not build or the run failed, skips it when the machine has no
+/// Vulkan driver; `got` stays null then.
+void getVulkanOutput(const VulkanSuite *suite, size_t index, Variant variant,
+                     const HostTensor *&got);
+
 /// Loads `library` with validation, forcing the kernel variant.
 llvm::Expected<std::unique_ptr<LoadedModel>>
 loadVulkan(const std::string &library, Variant variant);

@@ -13,10 +13,6 @@
 
 #include "tests/numeric/vulkan/VulkanHarness.h"
 
-#include "ir/ModelConventions.h"
-
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-
 #include "gtest/gtest.h"
 
 using namespace attnc;
@@ -182,13 +178,7 @@ const char *kOutputNames[] = {"elementwise_tree",
 
 std::vector<HostTensor> buildInputs(mlir::ModuleOp module) {
   std::mt19937 rng(7);
-  std::vector<HostTensor> inputs;
-  mlir::func::FuncOp entry = mlir::attn::getEntryFunction(module);
-  for (mlir::Type type : entry.getArgumentTypes()) {
-    auto tensor = type.cast<mlir::RankedTensorType>();
-    DTypeKind dtype = *dtypeFromType(tensor.getElementType());
-    inputs.push_back(randomTensor(tensor.getShape(), rng, dtype));
-  }
+  std::vector<HostTensor> inputs = randomEntryInputs(module, rng);
   // Integers: small values, none zero where they divide.
   HostTensor &ints = inputs[3];
   for (int64_t k = 0; k < ints.numElements(); ++k)
@@ -212,31 +202,22 @@ std::vector<HostTensor> buildInputs(mlir::ModuleOp module) {
 class VulkanOps : public ::testing::TestWithParam<std::tuple<size_t, Variant>> {
 protected:
   static void SetUpTestSuite() {
-    std::unique_ptr<mlir::MLIRContext> context = createContext();
-    mlir::OwningOpRef<mlir::ModuleOp> module = parseModule(*context, kModule);
-    if (!module)
-      return;
-    std::vector<HostTensor> inputs = buildInputs(*module);
-    expected = new std::vector<OracleTensor>(evaluateOracle(*module, inputs));
-    run = new VulkanRun(runOnVulkan(*module, inputs));
+    suite = VulkanSuite::create(kModule, buildInputs);
   }
+  static void TearDownTestSuite() { suite.reset(); }
 
-  static std::vector<OracleTensor> *expected;
-  static VulkanRun *run;
+  static std::unique_ptr<VulkanSuite> suite;
 };
 
-std::vector<OracleTensor> *VulkanOps::expected;
-VulkanRun *VulkanOps::run;
+std::unique_ptr<VulkanSuite> VulkanOps::suite;
 
 TEST_P(VulkanOps, MatchesOracle) {
-  ASSERT_TRUE(run && expected) << "the test module did not build";
-  if (!run->skip.empty())
-    GTEST_SKIP() << run->skip;
   auto [index, variant] = GetParam();
-  int v = static_cast<int>(variant);
-  ASSERT_TRUE(run->error[v].empty()) << run->error[v];
-  ASSERT_EQ(run->outputs[v].size(), expected->size());
-  expectClose(run->outputs[v][index], (*expected)[index], kFp32TargetTolerance,
+  const HostTensor *got;
+  getVulkanOutput(suite.get(), index, variant, got);
+  if (!got)
+    return;
+  expectClose(*got, suite->expected[index], kFp32TargetTolerance,
               kOutputNames[index]);
 }
 
