@@ -302,8 +302,11 @@ llvm::Expected<Schedule> attnc::buildSchedule(func::FuncOp func,
     if (!isa<attn::ReshapeOp>(op) && !views->count(op))
       return;
     auto it = schedule.buffers.find(storageOf(op->getResult(0), views));
-    if (it != schedule.buffers.end())
-      schedule.buffers[op->getResult(0)] = it->second;
+    if (it == schedule.buffers.end())
+      return;
+    // A copy: inserting may grow the map and move what `it` points to.
+    BufferRef storage = it->second;
+    schedule.buffers[op->getResult(0)] = storage;
   });
   return schedule;
 }

@@ -14,6 +14,7 @@
 
 #include "codegen/vulkan/ShaderSources.h"
 #include "ir/AttnOps.h"
+#include "ir/ShapeUtils.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -401,7 +402,7 @@ KernelProgram emitConcat(const Schedule &schedule, const WeightOffsets &weights,
                          attn::ConcatOp op) {
   ArrayRef<int64_t> shape = shapeOf(op.getResult());
   int64_t rank = shape.size();
-  int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+  int64_t axis = *attn::normalizeAxis(op.getAxis(), rank);
   int64_t inner = 1, total = 1;
   for (int64_t i = axis + 1; i < rank; ++i)
     inner *= shape[i];
@@ -451,7 +452,7 @@ KernelProgram emitSplit(const Schedule &schedule, const WeightOffsets &weights,
                         attn::SplitOp op) {
   ArrayRef<int64_t> shape = shapeOf(op.getInput());
   int64_t rank = shape.size();
-  int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+  int64_t axis = *attn::normalizeAxis(op.getAxis(), rank);
   int64_t inner = 1, total = 1;
   for (int64_t i = axis + 1; i < rank; ++i)
     inner *= shape[i];

@@ -13,6 +13,7 @@
 #include "codegen/vulkan/GlslKernels.h"
 #include "codegen/vulkan/ShaderSources.h"
 #include "ir/AttnOps.h"
+#include "ir/ShapeUtils.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/raw_ostream.h"
@@ -695,7 +696,7 @@ llvm::Expected<KernelProgram> emitGather(const Schedule &schedule,
     return std::move(e);
   ArrayRef<int64_t> table = shapeOf(op.getTable());
   int64_t rank = table.size();
-  int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+  int64_t axis = *attn::normalizeAxis(op.getAxis(), rank);
   int64_t post = 1, count = 1, total = 1;
   for (int64_t i = axis + 1; i < rank; ++i)
     post *= table[i];

@@ -6,7 +6,8 @@
 // contiguous rows), vec4 outputs, partial register blocks at the M and N
 // edges, one-row and few-row blocks, batch broadcasting; softmax,
 // log_softmax, masked softmax, layer norm and reductions over contiguous
-// rows read as float4 texels, over more rows than one workgroup holds.
+// rows read as float4 texels, over more rows than one workgroup holds;
+// concat, split and gather with a negative axis.
 // Compiled once, run in both kernel variants with validation; one TEST_P per
 // output.
 //
@@ -35,7 +36,9 @@ func.func @forward(%a: tensor<2x37x64xf32>, %bt: tensor<72x64xf32>,
         tensor<1x12xf32>, tensor<3x5xf32>, tensor<20x72xf32>,
         tensor<130x8xf32>, tensor<2x6x12xf32>, tensor<2x6x12xf32>,
         tensor<2x6x12xf32>, tensor<70x32xf32>, tensor<70x32xf32>,
-        tensor<70xf32>, tensor<3xf32>, tensor<4x1x8xf32>, tensor<3xi32>) {
+        tensor<70xf32>, tensor<3xf32>, tensor<4x1x8xf32>, tensor<3xi32>,
+        tensor<8x16xf32>, tensor<70x12xf32>, tensor<70x20xf32>,
+        tensor<4x3x3x8xf32>) {
   %mk = attn.matmul %a, %bt {transpose_rhs} : (tensor<2x37x64xf32>, tensor<72x64xf32>) -> tensor<2x37x72xf32>
   %mn = attn.matmul %a, %bn : (tensor<2x37x64xf32>, tensor<64x72xf32>) -> tensor<2x37x72xf32>
   %mb = attn.matmul %ab, %bb : (tensor<3x2x20x32xf32>, tensor<2x32x24xf32>) -> tensor<3x2x20x24xf32>
@@ -57,13 +60,19 @@ func.func @forward(%a: tensor<2x37x64xf32>, %bt: tensor<72x64xf32>,
   %ra = attn.reduce %r {kind = #attn<reduce mean>, axes = array<i64: 1>, keep_dims = true} : (tensor<4x3x8xf32>) -> tensor<4x1x8xf32>
   %ri = attn.reduce %i {kind = #attn<reduce min>, axes = array<i64: 1>} : (tensor<3x8xi32>) -> tensor<3xi32>
 
+  %catn = attn.concat %few, %fewt {axis = -2 : i64} : (tensor<3x16xf32>, tensor<5x16xf32>) -> tensor<8x16xf32>
+  %spn:2 = attn.split %x {axis = -1 : i64, sizes = array<i64: 12, 20>} : (tensor<70x32xf32>) -> (tensor<70x12xf32>, tensor<70x20xf32>)
+  %gn = attn.gather %r, %i {axis = -1 : i64} : (tensor<4x3x8xf32>, tensor<3x8xi32>) -> tensor<4x3x3x8xf32>
+
   return %mk, %mn, %mb, %m1, %m3, %ml, %sm, %lsm, %msk, %add, %ln, %ln0, %rs,
-         %rm, %ra, %ri
+         %rm, %ra, %ri, %catn, %spn#0, %spn#1, %gn
       : tensor<2x37x72xf32>, tensor<2x37x72xf32>, tensor<3x2x20x24xf32>,
         tensor<1x12xf32>, tensor<3x5xf32>, tensor<20x72xf32>,
         tensor<130x8xf32>, tensor<2x6x12xf32>, tensor<2x6x12xf32>,
         tensor<2x6x12xf32>, tensor<70x32xf32>, tensor<70x32xf32>,
-        tensor<70xf32>, tensor<3xf32>, tensor<4x1x8xf32>, tensor<3xi32>
+        tensor<70xf32>, tensor<3xf32>, tensor<4x1x8xf32>, tensor<3xi32>,
+        tensor<8x16xf32>, tensor<70x12xf32>, tensor<70x20xf32>,
+        tensor<4x3x3x8xf32>
 }
 )";
 
@@ -82,7 +91,11 @@ const char *kOutputNames[] = {"matmul_vec4_k_columns",
                               "reduce_sum_vec4",
                               "reduce_max_vec4_two_axes",
                               "reduce_mean_strided",
-                              "reduce_int_min"};
+                              "reduce_int_min",
+                              "concat_negative_axis",
+                              "split_negative_axis_0",
+                              "split_negative_axis_1",
+                              "gather_negative_axis"};
 
 std::vector<HostTensor> buildInputs(mlir::ModuleOp module) {
   std::mt19937 rng(11);
