@@ -19,21 +19,36 @@
 //     not(or(a, b)) -> and(not(a), not(b)) splits joined keep-masks.
 //  7. A scalar factor moves past reshape and transpose, toward the matmul
 //     it scales: reshape(mul(x, c)) -> mul(reshape(x), c).
-//  8. Reshapes that only regroup batch dims move so that matmul and softmax
+//  8. A floor at the type's lowest value in front of a softmax goes:
+//     softmax(max(s, finfo.min)) -> softmax(s) (old LLaMA code clamps the
+//     masked scores); it changes only -inf scores, which the softmax gives
+//     zero weight either way.
+//  9. A constant mask that repeats one [S, S] block over its leading dims
+//     (exporters expand masks to the batch, [B, 1, S, S]) keeps that block
+//     with leading dims 1, so a causal one is seen as causal:
+//     add(s, expand(m)) -> add(s, m), select(expand(k), s, f) ->
+//     select(k, s, f).
+// 10. Reshapes that only regroup batch dims move so that matmul and softmax
 //     run on the split form ([B, H, S, S] rather than [B·H, S, S]):
 //     reshape(matmul(a, b)) splitting batch dims -> matmul of reshaped
 //     operands; softmax(reshape(x)) merging batch dims -> reshape(softmax(x));
 //     matmul(reshape(p), v) merging batch dims -> reshape(matmul(p,
-//     reshape(v))). Only toward the higher rank, so they cannot cycle.
+//     reshape(v))); reshape(add(s, m)) splitting batch dims -> add of the
+//     reshaped scores and mask, when the mask has the scores' batch dims or
+//     none (BLOOM adds its [B·H, 1, S] alibi before the view to [B, H, S, S]).
+//     Only toward the higher rank, so they cannot cycle.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ir/AttnBuilders.h"
+#include "ir/Constants.h"
 #include "ir/ShapeUtils.h"
 #include "passes/AttentionMatch.h"
 #include "passes/Passes.h"
 
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <algorithm>
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_CANONICALIZEFORMS
@@ -328,6 +343,111 @@ template <typename OpTy> struct ScaleThroughLayout : OpRewritePattern<OpTy> {
   }
 };
 
+/// True when every user of `value` is a softmax over its last axis.
+bool onlyFeedsLastAxisSoftmax(Value value) {
+  int64_t rank = shapeOf(value).size();
+  return !value.use_empty() &&
+         llvm::all_of(value.getUsers(), [&](Operation *u) {
+           auto softmax = dyn_cast<SoftmaxOp>(u);
+           return softmax && softmax.getNormalizedAxis() == rank - 1;
+         });
+}
+
+/// Drops max(s, c) feeding only last-axis softmaxes when no finite value of
+/// s's type is below c (c is -inf or the type's lowest): only -inf scores
+/// change, to c, and a softmax row with a finite score gives both zero
+/// weight. A row with every score -inf goes from uniform weights to the
+/// attention contract's zeros, as with every mask the fusion takes in. A
+/// higher floor (max(s, -1e4)) could clip real scores and stays.
+struct LowestFloorBeforeSoftmax : OpRewritePattern<MaxOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MaxOp op,
+                                PatternRewriter &rewriter) const override {
+    auto floatType = elementTypeOf(op).dyn_cast<FloatType>();
+    if (!floatType || !onlyFeedsLastAxisSoftmax(op.getResult()))
+      return failure();
+    double lowest =
+        APFloat::getLargest(floatType.getFloatSemantics(), /*Negative=*/true)
+            .convertToDouble();
+    for (unsigned i = 0; i < 2; ++i) {
+      Value x = op->getOperand(1 - i);
+      std::optional<double> c = scalarFactorOf(op->getOperand(i), x);
+      if (!c || *c > lowest || x.getType() != op.getType())
+        continue;
+      rewriter.replaceOp(op, x);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// The first [.., S, S] block of the constant `mask` as a constant with
+/// leading dims 1, when every leading index holds that same block; else
+/// null.
+Value firstOfRepeatedBlocks(PatternRewriter &rewriter, Location loc,
+                            Value mask) {
+  ArrayRef<int64_t> shape = shapeOf(mask);
+  if (shape.size() <= 2 ||
+      llvm::all_of(shape.drop_back(2), [](int64_t d) { return d == 1; }))
+    return {};
+  std::optional<attnc::OracleTensor> value = evaluateConstantSubgraph(mask);
+  std::optional<attnc::DTypeKind> dtype =
+      attnc::dtypeFromType(elementTypeOf(mask));
+  size_t block = shape[shape.size() - 2] * shape.back();
+  if (!value || !dtype || block == 0)
+    return {};
+  const std::vector<double> &data = value->data;
+  for (size_t start = block; start < data.size(); start += block)
+    if (!std::equal(data.begin(), data.begin() + block, data.begin() + start))
+      return {};
+  attnc::OracleTensor first;
+  first.shape.assign(shape.size() - 2, 1);
+  first.shape.append({shape[shape.size() - 2], shape.back()});
+  first.data.assign(data.begin(), data.begin() + block);
+  attnc::HostTensor host = attnc::fromOracle(first, *dtype);
+  auto type = RankedTensorType::get(first.shape, elementTypeOf(mask));
+  ArrayRef<char> bytes(reinterpret_cast<const char *>(host.bytes.data()),
+                       host.bytes.size());
+  return rewriter.create<ConstantOp>(loc,
+                                     createElementsAttr(type, bytes, "mask"));
+}
+
+struct RepeatedAdditiveMask : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    for (unsigned i = 0; i < 2; ++i) {
+      Value scores = op->getOperand(1 - i);
+      if (!isScoreLike(scores) || shapeOf(scores) != shapeOf(op))
+        continue;
+      Value block =
+          firstOfRepeatedBlocks(rewriter, op.getLoc(), op->getOperand(i));
+      if (!block)
+        continue;
+      rewriter.replaceOpWithNewOp<AddOp>(op, op.getType(), scores, block);
+      return success();
+    }
+    return failure();
+  }
+};
+
+struct RepeatedKeepMask : OpRewritePattern<SelectOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SelectOp op,
+                                PatternRewriter &rewriter) const override {
+    Value scores = op.getTrueValue();
+    if (!isScoreLike(scores) || shapeOf(scores) != shapeOf(op))
+      return failure();
+    Value block =
+        firstOfRepeatedBlocks(rewriter, op.getLoc(), op.getCondition());
+    if (!block)
+      return failure();
+    rewriter.replaceOpWithNewOp<SelectOp>(op, op.getType(), block, scores,
+                                          op.getFalseValue());
+    return success();
+  }
+};
+
 /// The batch dims of a matmul operand or result (all but the last two).
 ArrayRef<int64_t> batchOf(Value v) { return shapeOf(v).drop_back(2); }
 
@@ -369,6 +489,45 @@ struct SplitBatchIntoMatmul : OpRewritePattern<ReshapeOp> {
     Value rhs = rewriter.create<ReshapeOp>(
         op.getLoc(), withBatch(matmul.getRhs(), batch), matmul.getRhs());
     rewriter.replaceOp(op, cloneMatmul(rewriter, matmul, lhs, rhs).getResult());
+    return success();
+  }
+};
+
+struct SplitBatchThroughAdd : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto add = op.getInput().getDefiningOp<AddOp>();
+    if (!add || !add->hasOneUse() ||
+        shapeOf(op).size() <= shapeOf(add).size() ||
+        !regroupsLeadingDims(shapeOf(add), shapeOf(op), 2))
+      return failure();
+    Value scores = add.getLhs(), mask = add.getRhs();
+    if (!isScoreLike(scores))
+      std::swap(scores, mask);
+    if (!isScoreLike(scores) || shapeOf(scores) != shapeOf(add))
+      return failure();
+    // The mask regroups with the scores when it has all their batch dims,
+    // and broadcasts unchanged when it has none; a partial batch would not
+    // split the same way.
+    ArrayRef<int64_t> maskShape = shapeOf(mask);
+    size_t batchRank = shapeOf(add).size() - 2;
+    bool noBatch =
+        maskShape.size() <= 2 ||
+        llvm::all_of(maskShape.drop_back(2), [](int64_t d) { return d == 1; });
+    bool fullBatch =
+        maskShape.size() == shapeOf(add).size() &&
+        maskShape.take_front(batchRank) == shapeOf(add).take_front(batchRank);
+    if (!noBatch && !fullBatch)
+      return failure();
+    Value splitScores = rewriter.create<ReshapeOp>(
+        op.getLoc(), withBatch(scores, batchOf(op)), scores);
+    Value splitMask =
+        noBatch ? mask
+                : rewriter.create<ReshapeOp>(
+                      op.getLoc(), withBatch(mask, batchOf(op)), mask);
+    rewriter.replaceOpWithNewOp<AddOp>(op, op.getType(), splitScores,
+                                       splitMask);
     return success();
   }
 };
@@ -420,9 +579,11 @@ struct CanonicalizeFormsPass
                  ScaleOutOfMatmul, TransposeIntoMatmul, MaskAfterScores,
                  SubtractedMaskToAdd, InvertedSelect, NotOfCompare,
                  DropNeutralScalar<MulOp, 1>, DropNeutralScalar<AddOp, 0>,
-                 AdditiveSelectToSelect, NotOfOr, ScaleThroughLayout<ReshapeOp>,
-                 ScaleThroughLayout<TransposeOp>, SplitBatchIntoMatmul,
-                 SoftmaxBeforeMerge, MergedBatchOutOfMatmul>(&getContext());
+                 AdditiveSelectToSelect, NotOfOr, LowestFloorBeforeSoftmax,
+                 RepeatedAdditiveMask, RepeatedKeepMask,
+                 ScaleThroughLayout<ReshapeOp>, ScaleThroughLayout<TransposeOp>,
+                 SplitBatchIntoMatmul, SplitBatchThroughAdd, SoftmaxBeforeMerge,
+                 MergedBatchOutOfMatmul>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

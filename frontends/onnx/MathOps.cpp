@@ -9,6 +9,7 @@
 
 #include "frontends/onnx/NodeImporter.h"
 
+#include "frontends/onnx/OnnxTensor.h"
 #include "ir/ShapeUtils.h"
 
 #include <cmath>
@@ -16,6 +17,7 @@
 using namespace mlir;
 using namespace mlir::attn;
 using namespace attnc::onnx_import;
+using attnc::OracleTensor;
 
 namespace {
 
@@ -73,6 +75,30 @@ template <typename OpTy> LogicalResult convertUnary(NodeImporter &n) {
     return failure();
   return n.setOutput(0, n.finishOne(n.builder().create<OpTy>(n.loc, x)));
 }
+
+/// Sin and Cos have no attn op: rotary embeddings take them of positions
+/// times frequencies, which are constants with static shapes, so they are
+/// evaluated here (in fp64, rounded once to the element type).
+template <double (*Fn)(double)>
+LogicalResult convertConstantUnary(NodeImporter &n) {
+  Value x = n.requireInput(0, "input");
+  if (!x)
+    return failure();
+  if (!elementTypeOf(x).isa<FloatType>())
+    return n.error() << "input must be a float tensor";
+  const OracleTensor *value = n.graph.constantValue(x);
+  if (!value)
+    return n.error() << "is imported only when its input is known at import "
+                        "time (a rotary table from positions), but '"
+                     << n.node.input(0) << "' depends on a graph input";
+  OracleTensor result = *value;
+  for (double &v : result.data)
+    v = Fn(v);
+  return n.setOutput(0, n.constantFrom(result, elementTypeOf(x)));
+}
+
+double sinOf(double x) { return std::sin(x); }
+double cosOf(double x) { return std::cos(x); }
 
 LogicalResult convertReciprocal(NodeImporter &n) {
   Value x = n.requireInput(0, "X");
@@ -289,6 +315,53 @@ template <ReduceKind kind> LogicalResult convertReduce(NodeImporter &n) {
                    n.named("keep_dims", n.builder().getBoolAttr(*keep != 0))}));
 }
 
+/// CumSum as a contraction with a constant 0/1 matrix w[j, i] (does x[j]
+/// add into out[i]): out = reduce_sum_j(x[.., j, 1, ..] * w[j, i, ..]).
+/// It costs n times the input, fine for the masks and position ids
+/// exports cumulate (BLOOM's alibi, padding-aware positions).
+LogicalResult convertCumSum(NodeImporter &n) {
+  Value x = n.requireInput(0, "x");
+  FailureOr<SmallVector<int64_t>> axis = n.constInts(1, "axis");
+  FailureOr<int64_t> exclusive = n.getInt("exclusive", 0);
+  FailureOr<int64_t> reverse = n.getInt("reverse", 0);
+  if (!x || failed(axis) || failed(exclusive) || failed(reverse))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(x);
+  int64_t rank = in.size();
+  std::optional<int64_t> a =
+      axis->size() == 1 ? normalizeAxis(axis->front(), rank) : std::nullopt;
+  if (!a)
+    return n.error() << "axis " << formatDims(*axis) << " must be one axis of "
+                     << formatDims(in);
+  int64_t len = in[*a];
+  SmallVector<int64_t> spread(in.take_front(*a + 1));
+  spread.push_back(1);
+  llvm::append_range(spread, in.drop_front(*a + 1));
+  SmallVector<int64_t, 4> weightShape = {len, len};
+  weightShape.append(rank - *a - 1, 1);
+  if (!checkedElementCount(spread) || len * len > kMaxFoldElements ||
+      !checkedElementCount(SmallVector<int64_t>{numElements(in), len}))
+    return n.error() << "a cumulative sum over " << len << " elements of "
+                     << formatDims(in) << " is larger than attnc builds";
+  OracleTensor weights{weightShape, {}};
+  for (int64_t j = 0; j < len; ++j)
+    for (int64_t i = 0; i < len; ++i) {
+      bool adds = *reverse ? j >= i : j <= i;
+      if (*exclusive)
+        adds &= j != i;
+      weights.data.push_back(adds ? 1.0 : 0.0);
+    }
+  Value products = n.create<MulOp>(
+      {n.reshape(x, spread), n.constantFrom(weights, elementTypeOf(x))});
+  return n.setOutput(
+      0,
+      n.create<ReduceOp>(
+          {products}, {n.named("kind", ReduceKindAttr::get(n.getContext(),
+                                                           ReduceKind::sum)),
+                       n.named("axes", n.i64ArrayAttr({*a})),
+                       n.named("keep_dims", n.builder().getBoolAttr(false))}));
+}
+
 } // namespace
 
 void attnc::onnx_import::addMathConverters(llvm::StringMap<OpConverter> &t) {
@@ -321,6 +394,9 @@ void attnc::onnx_import::addMathConverters(llvm::StringMap<OpConverter> &t) {
   t["Sigmoid"] = {convertUnary<SigmoidOp>, 1, 1};
   t["Not"] = {convertUnary<NotOp>, 1, 1};
   t["Reciprocal"] = {convertReciprocal, 1, 1};
+  t["Sin"] = {convertConstantUnary<sinOf>, 1, 1};
+  t["Cos"] = {convertConstantUnary<cosOf>, 1, 1};
+  t["CumSum"] = {convertCumSum, 2, 2};
   t["Gelu"] = {convertGelu, 1, 1};
   t["Clip"] = {convertClip, 1, 3};
   t["Where"] = {convertWhere, 3, 3};

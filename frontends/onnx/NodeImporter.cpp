@@ -362,6 +362,16 @@ Value NodeImporter::scalar(Type elementType, double value) {
   return attn::createScalarConstant(builder(), loc, elementType, value);
 }
 
+Value NodeImporter::constantFrom(const OracleTensor &value, Type elementType) {
+  std::optional<DTypeKind> dtype = dtypeFromType(elementType);
+  assert(dtype && "attn element types all have a host dtype");
+  HostTensor host = fromOracle(value, *dtype);
+  auto type = RankedTensorType::get(value.shape, elementType);
+  return constant(
+      type, ArrayRef<char>(reinterpret_cast<const char *>(host.bytes.data()),
+                           host.bytes.size()));
+}
+
 Value NodeImporter::reshape(Value value, ArrayRef<int64_t> shape) {
   if (!value)
     return {};

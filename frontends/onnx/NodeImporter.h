@@ -149,6 +149,8 @@ public:
   mlir::Value i64Constant(llvm::ArrayRef<int64_t> values,
                           llvm::ArrayRef<int64_t> shape);
   mlir::Value scalar(mlir::Type elementType, double value);
+  /// A constant of `elementType` holding `value` (rounded to the type).
+  mlir::Value constantFrom(const OracleTensor &value, mlir::Type elementType);
   /// `value` reshaped to `shape` (itself when the shape is already that).
   mlir::Value reshape(mlir::Value value, llvm::ArrayRef<int64_t> shape);
 

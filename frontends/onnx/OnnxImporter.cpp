@@ -3,8 +3,9 @@
 // The graph-level work: parse the protobuf, check the opset, report every
 // unsupported op type and every input no one produces before importing
 // anything, pin dynamic input dims, order the nodes, convert them one by one
-// (NodeImporter and the converters in MathOps.cpp / ShapeOps.cpp), check the
-// result against the shapes the model declares, and return @forward.
+// (NodeImporter and the converters in MathOps.cpp / ShapeOps.cpp), inline
+// the branch an If with a constant condition takes, check the result
+// against the shapes the model declares, and return @forward.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,6 +36,43 @@ using namespace attnc::onnx_import;
 namespace {
 
 constexpr int64_t kMinOpset = 13, kMaxOpset = 20;
+
+/// Adds to `names` every value a node of `graph` (or of a graph nested in
+/// it) reads from an enclosing scope: an If branch sees the values of the
+/// graph around it without listing them as inputs.
+void collectOuterReferences(const onnx::GraphProto &graph,
+                            llvm::StringSet<> &names) {
+  llvm::StringSet<> local;
+  for (const onnx::ValueInfoProto &input : graph.input())
+    local.insert(input.name());
+  for (const onnx::TensorProto &init : graph.initializer())
+    local.insert(init.name());
+  for (const onnx::NodeProto &node : graph.node()) {
+    for (const std::string &in : node.input())
+      if (!in.empty() && !local.contains(in))
+        names.insert(in);
+    for (const onnx::AttributeProto &attr : node.attribute()) {
+      llvm::StringSet<> nested;
+      if (attr.has_g())
+        collectOuterReferences(attr.g(), nested);
+      for (const onnx::GraphProto &g : attr.graphs())
+        collectOuterReferences(g, nested);
+      for (const auto &entry : nested)
+        if (!local.contains(entry.getKey()))
+          names.insert(entry.getKey());
+    }
+    for (const std::string &out : node.output())
+      local.insert(out);
+  }
+  for (const onnx::ValueInfoProto &out : graph.output())
+    if (!local.contains(out.name()))
+      names.insert(out.name());
+}
+
+/// True for the default ONNX domain.
+bool isDefaultDomain(const onnx::NodeProto &node) {
+  return node.domain().empty() || node.domain() == "ai.onnx";
+}
 
 /// A --input-shape pin.
 struct InputPin {
@@ -100,6 +138,7 @@ private:
   LogicalResult orderNodes(SmallVectorImpl<int> &order);
   LogicalResult addInputs();
   LogicalResult importNode(const onnx::NodeProto &node, StringRef name);
+  LogicalResult importIf(const onnx::NodeProto &node, StringRef name);
   LogicalResult checkDeclared(StringRef name, Value value, Location loc);
   LogicalResult addOutputs();
 
@@ -179,8 +218,10 @@ LogicalResult ModelImporter::checkSupported() {
   SmallVector<std::string> types;
   for (int i = 0; i < graph.node_size(); ++i) {
     const onnx::NodeProto &node = graph.node(i);
-    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
-    if (defaultDomain && lookupConverter(node.op_type()))
+    bool defaultDomain = isDefaultDomain(node);
+    // An If's branches are checked when the one taken is imported.
+    if (defaultDomain &&
+        (lookupConverter(node.op_type()) || node.op_type() == "If"))
       continue;
     std::string key =
         defaultDomain ? node.op_type() : node.domain() + "." + node.op_type();
@@ -251,6 +292,19 @@ LogicalResult ModelImporter::orderNodes(SmallVectorImpl<int> &order) {
         ok = false;
         continue;
       }
+      consumers[it->second].push_back(i);
+      ++waiting[i];
+    }
+    // Values an If branch reads from this graph order it like inputs (one
+    // missing is reported when the branch is imported).
+    llvm::StringSet<> outer;
+    for (const onnx::AttributeProto &attr : node.attribute())
+      if (attr.has_g())
+        collectOuterReferences(attr.g(), outer);
+    for (const auto &entry : outer) {
+      auto it = producer.find(entry.getKey());
+      if (it == producer.end() || it->second == i)
+        continue;
       consumers[it->second].push_back(i);
       ++waiting[i];
     }
@@ -406,8 +460,19 @@ LogicalResult ModelImporter::checkDeclared(StringRef name, Value value,
 LogicalResult ModelImporter::importNode(const onnx::NodeProto &node,
                                         StringRef name) {
   Location loc = nameLoc(name);
-  const OpConverter *converter = lookupConverter(node.op_type());
-  assert(converter && "checkSupported rejected unknown ops");
+  if (isDefaultDomain(node) && node.op_type() == "If")
+    return importIf(node, name);
+  const OpConverter *converter =
+      isDefaultDomain(node) ? lookupConverter(node.op_type()) : nullptr;
+  // checkSupported rejected the unknown ops of the graph; those of an If
+  // branch are reported here.
+  if (!converter)
+    return emitError(loc) << "unsupported ONNX op '" << node.op_type() << "'"
+                          << (isDefaultDomain(node)
+                                  ? ""
+                                  : " from domain '" + node.domain() + "'")
+                          << " (opset " << opset << ") at node '" << name
+                          << "'";
   NodeImporter importer(*state, node, loc);
   // Errors from op creation ("'attn.matmul' op ...") get the ONNX node.
   std::string prefix = node.op_type() + ": ";
@@ -442,6 +507,64 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node,
     if (failed(checkDeclared(out, outputs[i], loc)))
       return failure();
     state->values[out] = outputs[i];
+  }
+  return success();
+}
+
+/// torch.onnx.export writes an If where a shape decides between two graphs
+/// (squeeze of a dim that is 1 only for some inputs). With static shapes the
+/// condition is a constant: the branch it takes is imported in place.
+LogicalResult ModelImporter::importIf(const onnx::NodeProto &node,
+                                      StringRef name) {
+  Location loc = nameLoc(name);
+  if (node.input_size() != 1 || node.input(0).empty())
+    return emitError(loc) << "If: expects 1 input (the condition), got "
+                          << node.input_size();
+  Value condition = state->lookup(node.input(0), loc);
+  if (!condition)
+    return failure();
+  const OracleTensor *value = state->constantValue(condition);
+  if (!value)
+    return emitError(loc)
+           << "If: the condition '" << node.input(0)
+           << "' depends on a graph input; attnc imports an If only when "
+              "its condition is known at import time (control flow is not "
+              "supported)";
+  if (value->data.size() != 1)
+    return emitError(loc) << "If: the condition must have one element, got "
+                          << formatDims(shapeOf(condition));
+  StringRef taken = value->data.front() != 0 ? "then_branch" : "else_branch";
+  const onnx::AttributeProto *branch = nullptr;
+  for (const onnx::AttributeProto &attr : node.attribute())
+    if (attr.name() == taken && attr.type() == onnx::AttributeProto::GRAPH)
+      branch = &attr;
+  if (!branch)
+    return emitError(loc) << "If: attribute '" << taken << "' must be a graph";
+  const onnx::GraphProto &body = branch->g();
+  for (const onnx::TensorProto &init : body.initializer())
+    if (!state->initializers.insert({init.name(), &init}).second)
+      return emitError(loc) << "If: initializer '" << init.name() << "' of the "
+                            << taken << " is defined twice";
+  // ONNX keeps the nodes of a graph in topological order.
+  for (int i = 0; i < body.node_size(); ++i) {
+    const onnx::NodeProto &inner = body.node(i);
+    std::string innerName =
+        inner.name().empty()
+            ? name.str() + "/" + inner.op_type() + "_" + std::to_string(i)
+            : inner.name();
+    if (failed(importNode(inner, innerName)))
+      return failure();
+  }
+  if (body.output_size() != node.output_size())
+    return emitError(loc) << "If: the " << taken << " has "
+                          << body.output_size() << " outputs, the node "
+                          << node.output_size();
+  for (int i = 0; i < node.output_size(); ++i) {
+    Value result = state->lookup(body.output(i).name(), loc);
+    if (!result || failed(checkDeclared(node.output(i), result, loc)))
+      return failure();
+    if (!node.output(i).empty())
+      state->values[node.output(i)] = result;
   }
   return success();
 }

@@ -1,9 +1,9 @@
 //===- ShapeOps.cpp - ONNX shape and data-movement ops as attn ops --------===//
 //
 // Shape, Reshape, Transpose, Squeeze/Unsqueeze, Concat, Split, Slice,
-// Gather, Expand, Cast, Constant and the constant generators
-// (ConstantOfShape, Range, Trilu). Every shape operand must be known at
-// import time: with static input shapes, Shape gives a constant and the
+// Gather, GatherElements, Expand, Tile, Cast, Constant and the constant
+// generators (ConstantOfShape, Range, Trilu). Every shape operand must be known
+// at import time: with static input shapes, Shape gives a constant and the
 // arithmetic on it folds, so Reshape and Slice see plain integers.
 //
 //===----------------------------------------------------------------------===//
@@ -13,11 +13,13 @@
 #include "frontends/onnx/OnnxTensor.h"
 #include "ir/ShapeUtils.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir;
 using namespace mlir::attn;
 using namespace attnc::onnx_import;
+using attnc::OracleTensor;
 
 namespace {
 
@@ -251,8 +253,43 @@ LogicalResult convertConcat(NodeImporter &n) {
       inputs.push_back(v);
   if (inputs.empty())
     return n.error() << "needs at least one input";
+  // The axis is stored non-negative, the form every consumer reads alike.
+  std::optional<int64_t> a = normalizeAxis(*axis, shapeOf(inputs[0]).size());
+  if (!a)
+    return n.error() << "axis " << *axis << " is out of range for "
+                     << formatDims(shapeOf(inputs[0]));
   return n.setOutput(
-      0, n.create<ConcatOp>(inputs, {n.named("axis", n.i64Attr(*axis))}));
+      0, n.create<ConcatOp>(inputs, {n.named("axis", n.i64Attr(*a))}));
+}
+
+/// Tile (torch's repeat): each dim d repeated r times is [r, d] broadcast
+/// from [1, d] and merged, so the whole tile is one broadcast_to between
+/// two reshapes.
+LogicalResult convertTile(NodeImporter &n) {
+  Value x = n.requireInput(0, "input");
+  FailureOr<SmallVector<int64_t>> repeats = n.constInts(1, "repeats");
+  if (!x || failed(repeats))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(x);
+  if (repeats->size() != in.size())
+    return n.error() << "repeats " << formatDims(*repeats) << " must have one "
+                     << "entry per dim of the input " << formatDims(in);
+  SmallVector<int64_t> spread, grown, result;
+  for (auto [d, r] : llvm::zip(in, *repeats)) {
+    if (r < 0)
+      return n.error() << "repeats " << formatDims(*repeats)
+                       << " has a negative entry";
+    spread.append({1, d});
+    grown.append({r, d});
+    result.push_back(r * d);
+  }
+  if (!checkedElementCount(grown))
+    return n.error() << "the result " << formatDims(result) << " is too large";
+  if (ArrayRef<int64_t>(result) == in)
+    return n.setOutput(0, x);
+  Value tiled =
+      n.createTyped<BroadcastToOp>(withShape(x, grown), {n.reshape(x, spread)});
+  return n.setOutput(0, n.reshape(tiled, result));
 }
 
 LogicalResult convertSplit(NodeImporter &n) {
@@ -385,6 +422,73 @@ LogicalResult convertGather(NodeImporter &n) {
 // Types, identities and constants
 //===----------------------------------------------------------------------===//
 
+/// GatherElements (torch.gather): out[i] = data[i with i[axis] replaced by
+/// indices[i]], i.e. a gather from the flattened data at
+/// position(indices) * stride(axis) + base, where base (a constant) holds
+/// the offset of every other coordinate and position() normalises negative
+/// indices by gathering from 0..n-1.
+LogicalResult convertGatherElements(NodeImporter &n) {
+  Value data = n.requireInput(0, "data"),
+        indices = n.requireInput(1, "indices");
+  FailureOr<int64_t> axis = n.getInt("axis", 0);
+  if (!data || !indices || failed(axis))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(data), at = shapeOf(indices);
+  int64_t rank = in.size();
+  std::optional<int64_t> a = normalizeAxis(*axis, rank);
+  if (!a)
+    return n.error() << "axis " << *axis << " is out of range for "
+                     << formatDims(in);
+  if (static_cast<int64_t>(at.size()) != rank)
+    return n.error() << "indices " << formatDims(at)
+                     << " must have the rank of the data " << formatDims(in);
+  for (int64_t k = 0; k < rank; ++k)
+    if (k != *a && at[k] > in[k])
+      return n.error() << "indices " << formatDims(at) << " exceed the data "
+                       << formatDims(in) << " in dim " << k;
+  if (numElements(at) > kMaxFoldElements)
+    return n.error() << "indices " << formatDims(at)
+                     << " are larger than attnc builds offsets for";
+  SmallVector<int64_t> strides(rank, 1);
+  for (int64_t k = rank - 2; k >= 0; --k)
+    strides[k] = strides[k + 1] * in[k + 1];
+  OracleTensor base{SmallVector<int64_t, 4>(at), {}};
+  base.data.resize(numElements(at));
+  for (int64_t flat = 0; flat < numElements(at); ++flat) {
+    int64_t rest = flat, offset = 0;
+    for (int64_t k = rank - 1; k >= 0; --k) {
+      if (k != *a)
+        offset += (rest % at[k]) * strides[k];
+      rest /= at[k];
+    }
+    base.data[flat] = static_cast<double>(offset);
+  }
+  OracleTensor iota{{in[*a]}, {}};
+  for (int64_t i = 0; i < in[*a]; ++i)
+    iota.data.push_back(static_cast<double>(i));
+  Type indexType = elementTypeOf(indices);
+  Value position =
+      n.create<GatherOp>({n.constantFrom(iota, indexType), indices});
+  Value offset = n.create<AddOp>(
+      {n.create<MulOp>({position, n.scalar(indexType, strides[*a])}),
+       n.constantFrom(base, indexType)});
+  Value table = n.reshape(data, {numElements(in)});
+  return n.setOutput(0, n.create<GatherOp>({table, offset}));
+}
+
+/// Casts a constant float tensor to an integer type, saturating at the
+/// type's range and mapping NaN to 0 (ONNX leaves such casts undefined).
+Value castConstantToInt(NodeImporter &n, const OracleTensor &value, Type type) {
+  unsigned width = type.getIntOrFloatBitWidth();
+  // The largest double below 2^(width-1), which the int type holds.
+  double hi = std::nextafter(std::ldexp(1.0, width - 1), 0.0);
+  double lo = -std::ldexp(1.0, width - 1);
+  OracleTensor cast = value;
+  for (double &v : cast.data)
+    v = std::isnan(v) ? 0.0 : std::trunc(std::clamp(v, lo, hi));
+  return n.constantFrom(cast, type);
+}
+
 LogicalResult convertCast(NodeImporter &n) {
   Value x = n.requireInput(0, "input");
   FailureOr<int64_t> to = n.getInt("to", std::nullopt);
@@ -396,6 +500,13 @@ LogicalResult convertCast(NodeImporter &n) {
                      << " is not supported";
   if (elementTypeOf(x) == type)
     return n.setOutput(0, x);
+  // torch exports float -> int casts of -inf that a later Where discards
+  // (T5's log(0) in its relative-position buckets); the interpreter rejects
+  // them, so a constant one folds here.
+  if (elementTypeOf(x).isa<FloatType>() && type.isa<IntegerType>() &&
+      !type.isInteger(1))
+    if (const OracleTensor *value = n.graph.constantValue(x))
+      return n.setOutput(0, castConstantToInt(n, *value, type));
   return n.setOutput(
       0, n.createTyped<CastOp>(RankedTensorType::get(shapeOf(x), type), {x}));
 }
@@ -583,6 +694,8 @@ void attnc::onnx_import::addShapeConverters(llvm::StringMap<OpConverter> &t) {
   t["Split"] = {convertSplit, 1, 2};
   t["Slice"] = {convertSlice, 3, 5};
   t["Gather"] = {convertGather, 2, 2};
+  t["GatherElements"] = {convertGatherElements, 2, 2};
+  t["Tile"] = {convertTile, 2, 2};
   t["Cast"] = {convertCast, 1, 1};
   t["CastLike"] = {convertCastLike, 2, 2};
   t["Identity"] = {convertIdentity, 1, 1};

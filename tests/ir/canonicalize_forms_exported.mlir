@@ -200,3 +200,113 @@ func.func @batch_regrouping_near_misses(%x: tensor<8x6x2xf32>, %w: tensor<2x6xf3
   %5 = attn.softmax %4 {axis = -1 : i64} : tensor<2x4x6x6xf32>
   return %1, %3, %5 : tensor<2x4x6x6xf32>, tensor<8x36xf32>, tensor<2x4x6x6xf32>
 }
+
+// -----
+
+// Old LLaMA code clamps the masked scores at float32's lowest before the
+// softmax: only -inf scores change, so the floor goes.
+// CHECK-LABEL: func.func @lowest_floor_before_softmax
+// CHECK-SAME: (%[[Q:[^:]+]]: {{.+}}, %[[K:[^:]+]]: {{.+}}, %[[M:[^:]+]]: tensor<6x6xf32>)
+// CHECK: %[[S:.+]] = attn.matmul %[[Q]], %[[K]] {transpose_rhs}
+// CHECK: %[[ADD:.+]] = attn.add %[[S]], %[[M]]
+// CHECK-NOT: attn.max
+// CHECK: attn.softmax %[[ADD]]
+func.func @lowest_floor_before_softmax(%q: tensor<8x6x2xf32>, %k: tensor<8x6x2xf32>, %m: tensor<6x6xf32>) -> tensor<8x6x6xf32> {
+  %lowest = attn.constant dense<-3.40282347E+38> : tensor<f32>
+  %s = attn.matmul %q, %k {transpose_rhs} : (tensor<8x6x2xf32>, tensor<8x6x2xf32>) -> tensor<8x6x6xf32>
+  %0 = attn.add %s, %m : (tensor<8x6x6xf32>, tensor<6x6xf32>) -> tensor<8x6x6xf32>
+  %1 = attn.max %0, %lowest : (tensor<8x6x6xf32>, tensor<f32>) -> tensor<8x6x6xf32>
+  %2 = attn.softmax %1 {axis = -1 : i64} : tensor<8x6x6xf32>
+  return %2 : tensor<8x6x6xf32>
+}
+
+// -----
+
+// Near misses: a floor above the lowest value (-1e4 could clip real
+// scores), a floor whose result is also returned, and a softmax over
+// another axis keep their max.
+// CHECK-LABEL: func.func @floor_near_misses
+// CHECK-COUNT-3: attn.max
+func.func @floor_near_misses(%s: tensor<8x6x6xf32>) -> (tensor<8x6x6xf32>, tensor<8x6x6xf32>, tensor<8x6x6xf32>, tensor<8x6x6xf32>) {
+  %floor = attn.constant dense<-1.0e+04> : tensor<f32>
+  %lowest = attn.constant dense<-3.40282347E+38> : tensor<f32>
+  %0 = attn.max %s, %floor : (tensor<8x6x6xf32>, tensor<f32>) -> tensor<8x6x6xf32>
+  %1 = attn.softmax %0 {axis = -1 : i64} : tensor<8x6x6xf32>
+  %2 = attn.max %s, %lowest : (tensor<8x6x6xf32>, tensor<f32>) -> tensor<8x6x6xf32>
+  %3 = attn.softmax %2 {axis = -1 : i64} : tensor<8x6x6xf32>
+  %4 = attn.max %s, %lowest : (tensor<8x6x6xf32>, tensor<f32>) -> tensor<8x6x6xf32>
+  %5 = attn.softmax %4 {axis = 1 : i64} : tensor<8x6x6xf32>
+  return %1, %2, %3, %5 : tensor<8x6x6xf32>, tensor<8x6x6xf32>, tensor<8x6x6xf32>, tensor<8x6x6xf32>
+}
+
+// -----
+
+// BLOOM: the [B·H, 1, S] alibi bias is added to the [B·H, S, S] scores
+// before they are viewed as [B, H, S, S]; the view moves onto scores and
+// bias, so the matmul and the mask reach the fusion in the split form.
+// CHECK-LABEL: func.func @alibi_before_split
+// CHECK-SAME: (%[[Q:[^:]+]]: {{.+}}, %[[K:[^:]+]]: {{.+}}, %[[B:[^:]+]]: tensor<8x1x6xf32>)
+// CHECK-DAG: %[[S:.+]] = attn.matmul %{{.+}}, %{{.+}} {transpose_rhs} : (tensor<2x4x6x2xf32>, tensor<2x4x6x2xf32>) -> tensor<2x4x6x6xf32>
+// CHECK-DAG: %[[SB:.+]] = attn.reshape %[[B]] : (tensor<8x1x6xf32>) -> tensor<2x4x1x6xf32>
+// CHECK: %[[ADD:.+]] = attn.add %[[S]], %[[SB]]
+// CHECK: attn.softmax %[[ADD]] {axis = 3 : i64} : tensor<2x4x6x6xf32>
+func.func @alibi_before_split(%q: tensor<8x6x2xf32>, %k: tensor<8x6x2xf32>, %bias: tensor<8x1x6xf32>) -> tensor<2x4x6x6xf32> {
+  %s = attn.matmul %q, %k {transpose_rhs} : (tensor<8x6x2xf32>, tensor<8x6x2xf32>) -> tensor<8x6x6xf32>
+  %0 = attn.add %s, %bias : (tensor<8x6x6xf32>, tensor<8x1x6xf32>) -> tensor<8x6x6xf32>
+  %1 = attn.reshape %0 : (tensor<8x6x6xf32>) -> tensor<2x4x6x6xf32>
+  %2 = attn.softmax %1 {axis = 3 : i64} : tensor<2x4x6x6xf32>
+  return %2 : tensor<2x4x6x6xf32>
+}
+
+// -----
+
+// Near misses: a mask with part of the batch dims, and a reshape that
+// changes the last two dims, stay after the add.
+// CHECK-LABEL: func.func @split_through_add_near_misses
+// CHECK: %[[A:.+]] = attn.add %{{.+}}, %{{.+}} : (tensor<2x4x6x6xf32>, tensor<2x1x6x6xf32>) -> tensor<2x4x6x6xf32>
+// CHECK: attn.reshape %[[A]] : (tensor<2x4x6x6xf32>) -> tensor<2x2x2x6x6xf32>
+// CHECK: %[[B:.+]] = attn.add %{{.+}}, %{{.+}} : (tensor<8x6x6xf32>, tensor<8x1x6xf32>) -> tensor<8x6x6xf32>
+// CHECK: attn.reshape %[[B]] : (tensor<8x6x6xf32>) -> tensor<2x4x3x2x6xf32>
+func.func @split_through_add_near_misses(%q: tensor<2x4x6x2xf32>, %k: tensor<2x4x6x2xf32>, %m: tensor<2x1x6x6xf32>, %q3: tensor<8x6x2xf32>, %k3: tensor<8x6x2xf32>, %bias: tensor<8x1x6xf32>) -> (tensor<2x2x2x6x6xf32>, tensor<2x4x3x2x6xf32>) {
+  %s = attn.matmul %q, %k {transpose_rhs} : (tensor<2x4x6x2xf32>, tensor<2x4x6x2xf32>) -> tensor<2x4x6x6xf32>
+  %0 = attn.add %s, %m : (tensor<2x4x6x6xf32>, tensor<2x1x6x6xf32>) -> tensor<2x4x6x6xf32>
+  %1 = attn.reshape %0 : (tensor<2x4x6x6xf32>) -> tensor<2x2x2x6x6xf32>
+  %s3 = attn.matmul %q3, %k3 {transpose_rhs} : (tensor<8x6x2xf32>, tensor<8x6x2xf32>) -> tensor<8x6x6xf32>
+  %2 = attn.add %s3, %bias : (tensor<8x6x6xf32>, tensor<8x1x6xf32>) -> tensor<8x6x6xf32>
+  %3 = attn.reshape %2 : (tensor<8x6x6xf32>) -> tensor<2x4x3x2x6xf32>
+  return %1, %3 : tensor<2x2x2x6x6xf32>, tensor<2x4x3x2x6xf32>
+}
+
+// -----
+
+// LLaMA bakes its finfo.min causal mask expanded to the batch
+// ([B, 1, S, S]); every batch holds the same block, which replaces it
+// (with leading dims 1), and a keep-mask expanded the same way too.
+// CHECK-LABEL: func.func @mask_repeated_over_batch
+// CHECK-DAG: %[[M:.+]] = attn.constant dense<{{\[\[\[}}[0.000000e+00, -3.40282347E+38], [0.000000e+00, 0.000000e+00]]]]> : tensor<1x1x2x2xf32>
+// CHECK-DAG: %[[K:.+]] = attn.constant dense<{{\[\[\[}}[true, false], [true, true]]]]> : tensor<1x1x2x2xi1>
+// CHECK: %[[S:.+]] = attn.matmul
+// CHECK: %[[A:.+]] = attn.add %[[S]], %[[M]] : (tensor<2x2x2x2xf32>, tensor<1x1x2x2xf32>)
+// CHECK: attn.select %[[K]], %[[A]], %{{.+}} : (tensor<1x1x2x2xi1>, tensor<2x2x2x2xf32>, tensor<f32>)
+func.func @mask_repeated_over_batch(%q: tensor<2x2x2x4xf32>, %k: tensor<2x2x2x4xf32>) -> tensor<2x2x2x2xf32> {
+  %m = attn.constant dense<[[[[0.0, -3.40282347E+38], [0.0, 0.0]]], [[[0.0, -3.40282347E+38], [0.0, 0.0]]]]> : tensor<2x1x2x2xf32>
+  %keep = attn.constant dense<[[[[true, false], [true, true]]], [[[true, false], [true, true]]]]> : tensor<2x1x2x2xi1>
+  %fill = attn.constant dense<0xFF800000> : tensor<f32>
+  %s = attn.matmul %q, %k {transpose_rhs} : (tensor<2x2x2x4xf32>, tensor<2x2x2x4xf32>) -> tensor<2x2x2x2xf32>
+  %0 = attn.add %s, %m : (tensor<2x2x2x2xf32>, tensor<2x1x2x2xf32>) -> tensor<2x2x2x2xf32>
+  %1 = attn.select %keep, %0, %fill : (tensor<2x1x2x2xi1>, tensor<2x2x2x2xf32>, tensor<f32>) -> tensor<2x2x2x2xf32>
+  return %1 : tensor<2x2x2x2xf32>
+}
+
+// -----
+
+// Near miss: batches whose masks differ (the second hides one more key)
+// keep the whole mask.
+// CHECK-LABEL: func.func @mask_differs_per_batch
+// CHECK: attn.add %{{.+}}, %{{.+}} : (tensor<2x2x2x2xf32>, tensor<2x1x2x2xf32>)
+func.func @mask_differs_per_batch(%q: tensor<2x2x2x4xf32>, %k: tensor<2x2x2x4xf32>) -> tensor<2x2x2x2xf32> {
+  %m = attn.constant dense<[[[[0.0, -3.40282347E+38], [0.0, 0.0]]], [[[0.0, -3.40282347E+38], [0.0, -3.40282347E+38]]]]> : tensor<2x1x2x2xf32>
+  %s = attn.matmul %q, %k {transpose_rhs} : (tensor<2x2x2x4xf32>, tensor<2x2x2x4xf32>) -> tensor<2x2x2x2xf32>
+  %0 = attn.add %s, %m : (tensor<2x2x2x2xf32>, tensor<2x1x2x2xf32>) -> tensor<2x2x2x2xf32>
+  return %0 : tensor<2x2x2x2xf32>
+}

@@ -36,12 +36,14 @@ namespace {
 /// Every model make_models.py writes, in its order: PyTorch exports, then
 /// hand-built graphs of the other supported ops (numpy references).
 const char *const kModels[] = {
-    "mha_self",          "mha_self_weights",   "mha_cross",
-    "mha_cross_weights", "encoder_prenorm",    "encoder_postnorm",
-    "gpt2_block",        "gpt2_trilu",         "bert_layer",
-    "transformer",       "mha_causal_padding", "bart_attention",
-    "ops_elementwise",   "ops_shape",          "ops_contraction",
-    "ops_opset18",       "ops_opset20_gelu"};
+    "mha_self",          "mha_self_weights",    "mha_cross",
+    "mha_cross_weights", "encoder_prenorm",     "encoder_postnorm",
+    "gpt2_block",        "gpt2_trilu",          "bert_layer",
+    "transformer",       "mha_causal_padding",  "bart_attention",
+    "llama_gqa",         "llama_rope_computed", "bloom_alibi",
+    "neox_attention",    "t5_attention",        "ops_elementwise",
+    "ops_shape",         "ops_contraction",     "ops_opset18",
+    "ops_opset20_gelu",  "ops_exported_paths"};
 
 std::string modelsDir() {
   const char *dir = std::getenv("ATTNC_ONNX_MODELS");

@@ -260,6 +260,222 @@ class BartAttention(nn.Module):
         return self.out_proj(o.reshape(b, t, E))
 
 
+class RmsNorm(nn.Module):
+    """LLaMA's RMSNorm: x * rsqrt(mean(x^2) + eps) * w."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(E) + 0.5)
+
+    def forward(self, x):
+        variance = x.to(torch.float32).pow(2).mean(-1, keepdim=True)
+        return self.weight * (x * torch.rsqrt(variance + 1e-6))
+
+
+def rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+class Llama(nn.Module):
+    """A LLaMA block as HF wrote it in 2023: RMSNorm, rotary embeddings,
+    grouped-query K/V repeated by expand + reshape, a causal finfo.min mask
+    built with masked_fill and clamped with torch.max, softmax in float32,
+    the SiLU-gated MLP. cos/sin come from cached buffers gathered at the
+    positions (squeezed: an If when the sequence is dynamic) or, with
+    computed=True, from cos()/sin() of the positions times inv_freq."""
+
+    def __init__(self, kv_heads, computed):
+        super().__init__()
+        d = E // HEADS
+        self.kv_heads, self.computed = kv_heads, computed
+        self.embed = nn.Embedding(VOCAB, E)
+        self.attn_norm = RmsNorm()
+        self.q_proj = nn.Linear(E, E, bias=False)
+        self.k_proj = nn.Linear(E, kv_heads * d, bias=False)
+        self.v_proj = nn.Linear(E, kv_heads * d, bias=False)
+        self.o_proj = nn.Linear(E, E, bias=False)
+        self.mlp_norm = RmsNorm()
+        self.gate_proj = nn.Linear(E, FFN, bias=False)
+        self.up_proj = nn.Linear(E, FFN, bias=False)
+        self.down_proj = nn.Linear(FFN, E, bias=False)
+        inv_freq = 1.0 / (10000 ** (torch.arange(0, d, 2).float() / d))
+        self.register_buffer("inv_freq", inv_freq)
+        freqs = torch.outer(torch.arange(MAX_POS, dtype=torch.float32), inv_freq)
+        emb = torch.cat((freqs, freqs), dim=-1)
+        self.register_buffer("cos_cached", emb.cos()[None, None])
+        self.register_buffer("sin_cached", emb.sin()[None, None])
+
+    def rope(self, t, positions):
+        if self.computed:
+            inv = self.inv_freq[None, :, None].expand(positions.shape[0], -1, 1)
+            freqs = (inv @ positions[:, None, :].float()).transpose(1, 2)
+            emb = torch.cat((freqs, freqs), dim=-1)
+            return emb.cos().unsqueeze(1), emb.sin().unsqueeze(1)
+        cos = self.cos_cached[:, :, :t, ...].squeeze(1).squeeze(0)
+        sin = self.sin_cached[:, :, :t, ...].squeeze(1).squeeze(0)
+        return cos[positions].unsqueeze(1), sin[positions].unsqueeze(1)
+
+    def repeat_kv(self, x):
+        b, kvh, t, d = x.shape
+        groups = HEADS // self.kv_heads
+        x = x[:, :, None, :, :].expand(b, kvh, groups, t, d)
+        return x.reshape(b, kvh * groups, t, d)
+
+    def forward(self, input_ids):
+        b, t = input_ids.shape
+        d = E // HEADS
+        positions = torch.arange(0, t, dtype=torch.long).unsqueeze(0).view(-1, t)
+        mask = torch.full((t, t), torch.finfo(torch.float32).min)
+        cond = torch.arange(mask.size(-1))
+        mask.masked_fill_(cond < (cond + 1).view(mask.size(-1), 1), 0)
+        mask = mask[None, None, :, :].expand(b, 1, t, t)
+        h = self.embed(input_ids)
+        x = self.attn_norm(h)
+        q = self.q_proj(x).view(b, t, HEADS, d).transpose(1, 2)
+        k = self.k_proj(x).view(b, t, self.kv_heads, d).transpose(1, 2)
+        v = self.v_proj(x).view(b, t, self.kv_heads, d).transpose(1, 2)
+        cos, sin = self.rope(t, positions)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        k, v = self.repeat_kv(k), self.repeat_kv(v)
+        w = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(d) + mask
+        w = torch.max(w, torch.tensor(torch.finfo(w.dtype).min))
+        w = nn.functional.softmax(w, dim=-1, dtype=torch.float32).to(q.dtype)
+        a = torch.matmul(w, v).transpose(1, 2).reshape(b, t, E)
+        h = h + self.o_proj(a)
+        x = self.mlp_norm(h)
+        return h + self.down_proj(nn.functional.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class BloomAttention(nn.Module):
+    """BLOOM attention: the alibi bias from the attention_mask's cumsum,
+    fused QKV viewed [B, S, H, 3, D], baddbmm(alibi, q, k, alpha=1/sqrt(d))
+    on [B*H, S, S], then the view to [B, H, S, S], masked_fill(finfo.min)
+    with the causal and padding masks or-ed, softmax in float32."""
+
+    def __init__(self):
+        super().__init__()
+        self.query_key_value = nn.Linear(E, 3 * E)
+        self.dense = nn.Linear(E, E)
+        slopes = torch.tensor([2 ** (-8 * (i + 1) / HEADS) for i in range(HEADS)])
+        self.register_buffer("slopes", slopes)
+
+    def forward(self, x, attention_mask):
+        b, t, _ = x.shape
+        d = E // HEADS
+        positions = ((attention_mask.cumsum(-1) - 1) * attention_mask)[:, None, :]
+        alibi = (self.slopes[None, :, None] * positions).reshape(b * HEADS, 1, t)
+        fused = self.query_key_value(x).view(b, t, HEADS, 3, d)
+        q = fused[..., 0, :].transpose(1, 2).reshape(b * HEADS, t, d)
+        k = fused[..., 1, :].permute(0, 2, 3, 1).reshape(b * HEADS, d, t)
+        v = fused[..., 2, :].transpose(1, 2).reshape(b * HEADS, t, d)
+        scores = alibi.baddbmm(batch1=q, batch2=k, beta=1.0, alpha=1.0 / math.sqrt(d))
+        scores = scores.view(b, HEADS, t, t)
+        causal = torch.ones(t, t, dtype=torch.bool).triu(1)
+        mask = causal[None, None] | ~attention_mask.bool()[:, None, None, :]
+        w = torch.masked_fill(scores, mask, torch.finfo(scores.dtype).min)
+        p = nn.functional.softmax(w, dim=-1, dtype=torch.float32).to(x.dtype)
+        ctx = torch.bmm(p.view(b * HEADS, t, t), v)
+        ctx = ctx.view(b, HEADS, t, d).permute(0, 2, 1, 3).reshape(b, t, E)
+        return self.dense(ctx)
+
+
+class NeoxAttention(nn.Module):
+    """GPT-NeoX attention: QKV viewed [B, S, H, 3D] and sliced, partial
+    rotary with the cache gathered by torch.gather at repeated position ids
+    (Tile, GatherElements), baddbmm on zeros with alpha = 1/norm_factor, the
+    causal bool buffer applied by where(finfo.min), an additive mask."""
+
+    def __init__(self):
+        super().__init__()
+        d = E // HEADS
+        self.rotary = d // 2
+        self.query_key_value = nn.Linear(E, 3 * E)
+        self.dense = nn.Linear(E, E)
+        causal = torch.tril(torch.ones(MAX_POS, MAX_POS, dtype=torch.bool))
+        self.register_buffer("bias", causal.view(1, 1, MAX_POS, MAX_POS))
+        self.norm_factor = math.sqrt(d)
+        inv_freq = 1.0 / (10000 ** (torch.arange(0, self.rotary, 2).float() / self.rotary))
+        freqs = torch.outer(torch.arange(MAX_POS, dtype=torch.float32), inv_freq)
+        emb = torch.cat((freqs, freqs), dim=-1)
+        self.register_buffer("cos_cached", emb.cos()[None, None])
+        self.register_buffer("sin_cached", emb.sin()[None, None])
+
+    def forward(self, x, attention_mask):
+        b, t, _ = x.shape
+        d, r = E // HEADS, self.rotary
+        qkv = self.query_key_value(x).view(b, t, HEADS, 3 * d)
+        q = qkv[..., :d].permute(0, 2, 1, 3)
+        k = qkv[..., d:2 * d].permute(0, 2, 1, 3)
+        v = qkv[..., 2 * d:].permute(0, 2, 1, 3)
+        cos, sin = self.cos_cached[:, :, :t, ...], self.sin_cached[:, :, :t, ...]
+        index = torch.arange(t, dtype=torch.long).unsqueeze(0)[:, None, :, None]
+        index = index.repeat(1, cos.shape[1], 1, cos.shape[3])
+        cos = torch.gather(cos.repeat(index.shape[0], 1, 1, 1), 2, index)
+        sin = torch.gather(sin.repeat(index.shape[0], 1, 1, 1), 2, index)
+        q = torch.cat((q[..., :r] * cos + rotate_half(q[..., :r]) * sin, q[..., r:]), dim=-1)
+        k = torch.cat((k[..., :r] * cos + rotate_half(k[..., :r]) * sin, k[..., r:]), dim=-1)
+        causal = self.bias[:, :, 0:t, :t]
+        scores = torch.zeros(b * HEADS, t, t, dtype=q.dtype)
+        scores = torch.baddbmm(scores, q.reshape(b * HEADS, t, d),
+                               k.reshape(b * HEADS, t, d).transpose(1, 2),
+                               beta=1.0, alpha=1.0 / self.norm_factor)
+        scores = scores.view(b, HEADS, t, t)
+        scores = torch.where(causal, scores, torch.tensor(torch.finfo(scores.dtype).min))
+        ext = (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * torch.finfo(torch.float32).min
+        p = nn.functional.softmax(scores + ext, dim=-1)
+        out = torch.matmul(p, v).permute(0, 2, 1, 3).contiguous()
+        return self.dense(out.view(b, t, E))
+
+
+class T5Attention(nn.Module):
+    """T5 self-attention: RMS layer norm, no scaling, a learned bias per
+    bucket of relative position (log-spaced buckets: the export casts
+    log(0) = -inf to int64 and discards it with a Where) plus the padding
+    mask, softmax in float32."""
+
+    def __init__(self):
+        super().__init__()
+        self.q = nn.Linear(E, E, bias=False)
+        self.k = nn.Linear(E, E, bias=False)
+        self.v = nn.Linear(E, E, bias=False)
+        self.o = nn.Linear(E, E, bias=False)
+        self.num_buckets, self.max_distance = 8, 16
+        self.relative_attention_bias = nn.Embedding(self.num_buckets, HEADS)
+        self.norm = RmsNorm()
+
+    def bucket(self, relative):
+        half = self.num_buckets // 2
+        buckets = (relative > 0).to(torch.long) * half
+        relative = torch.abs(relative)
+        exact = half // 2
+        large = exact + (torch.log(relative.float() / exact)
+                         / math.log(self.max_distance / exact)
+                         * (half - exact)).to(torch.long)
+        large = torch.min(large, torch.full_like(large, half - 1))
+        return buckets + torch.where(relative < exact, relative, large)
+
+    def forward(self, x, attention_mask):
+        b, t, _ = x.shape
+        h = self.norm(x)
+
+        def heads(y):
+            return y.view(b, -1, HEADS, E // HEADS).transpose(1, 2)
+
+        q, k, v = heads(self.q(h)), heads(self.k(h)), heads(self.v(h))
+        scores = torch.matmul(q, k.transpose(3, 2))
+        relative = (torch.arange(t, dtype=torch.long)[None, :] -
+                    torch.arange(t, dtype=torch.long)[:, None])
+        bias = self.relative_attention_bias(self.bucket(relative))
+        bias = bias.permute([2, 0, 1]).unsqueeze(0)
+        ext = (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * torch.finfo(torch.float32).min
+        scores += bias + ext
+        p = nn.functional.softmax(scores.float(), dim=-1).type_as(scores)
+        out = torch.matmul(p, v).transpose(1, 2).contiguous().view(b, -1, E)
+        return x + self.o(out)
+
+
 def padding(batch, seq, keep_true):
     """A padding mask with the last quarter of every other row padded."""
     keep = np.ones((batch, seq), dtype=bool)
@@ -316,6 +532,22 @@ def models():
          {"x": normal(BATCH, SEQ, E), "pad": padding(BATCH, SEQ, False)},
          ["out"], {"x": dyn_x, "pad": dyn_x, "out": dyn_x}, 14),
         ("bart_attention", BartAttention,
+         {"x": normal(BATCH, SEQ, E),
+          "attention_mask": padding(BATCH, SEQ, True).astype(np.int64)},
+         ["out"], {"x": dyn_x, "attention_mask": dyn_x, "out": dyn_x}, 14),
+        ("llama_gqa", lambda: Llama(2, False), {"input_ids": ids(BATCH, SEQ)},
+         ["hidden"], {"input_ids": dyn_x, "hidden": dyn_x}, 14),
+        ("llama_rope_computed", lambda: Llama(1, True), {"input_ids": ids(BATCH, SEQ)},
+         ["hidden"], None, 17),
+        ("bloom_alibi", BloomAttention,
+         {"x": normal(BATCH, SEQ, E),
+          "attention_mask": padding(BATCH, SEQ, True).astype(np.int64)},
+         ["out"], {"x": dyn_x, "attention_mask": dyn_x, "out": dyn_x}, 14),
+        ("neox_attention", NeoxAttention,
+         {"x": normal(BATCH, SEQ, E),
+          "attention_mask": padding(BATCH, SEQ, True).astype(np.int64)},
+         ["out"], {"x": dyn_x, "attention_mask": dyn_x, "out": dyn_x}, 14),
+        ("t5_attention", T5Attention,
          {"x": normal(BATCH, SEQ, E),
           "attention_mask": padding(BATCH, SEQ, True).astype(np.int64)},
          ["out"], {"x": dyn_x, "attention_mask": dyn_x, "out": dyn_x}, 14),
@@ -487,7 +719,54 @@ def op_graphs():
         [node("Gelu", ["a"], ["gelu"]), node("Gelu", ["a"], ["gelu_tanh"], approximate="tanh")],
         [], {"a": a},
         {"gelu": 0.5 * a64 * (1 + erf(a64 / math.sqrt(2))), "gelu_tanh": tanh_gelu})
-    return [elementwise, shape, contraction, opset18, opset20]
+    # Ops the exports above only reach on some paths: CumSum, Tile,
+    # GatherElements, Sin/Cos of constants, an If taken on a constant
+    # condition (torch's squeeze of a dynamic dim), a Cast of a constant
+    # -inf to int64 that a Where discards (T5's buckets).
+    ids = np.array([[1, 0, 2, 5, 1], [3, 1, 0, 0, 2]], np.int64)
+    gather_idx = np.array([[[0, -1], [3, 1], [2, 2]], [[-4, 0], [1, 3], [-2, 1]]], np.int64)
+    angles = np.linspace(-3.0, 3.0, 7).astype(np.float32)
+    logs = np.array([-np.inf, 0.5, 2.0, np.nan], np.float32)
+    keep = np.array([False, True, True, False])
+    yy = rng.standard_normal((2, 1, 4)).astype(np.float32)
+    then_squeeze = helper.make_graph(
+        [node("Squeeze", ["yy", "axis_1"], ["squeezed"])], "then_squeeze", [],
+        [helper.make_tensor_value_info("squeezed", TensorProto.FLOAT, None)])
+    else_identity = helper.make_graph(
+        [node("Identity", ["yy"], ["kept"])], "else_identity", [],
+        [helper.make_tensor_value_info("kept", TensorProto.FLOAT, None)])
+    cumsum_rev = np.flip(np.cumsum(np.flip(a64, -1), -1), -1) - a64
+    control = (
+        "ops_exported_paths", 14,
+        [node("CumSum", ["ids", "axis_1"], ["cumsum"]),
+         node("CumSum", ["a", "axis_last"], ["cumsum_rev_excl"], exclusive=1, reverse=1),
+         node("Tile", ["a", "repeats"], ["tile"]),
+         node("GatherElements", ["a", "gather_idx"], ["gather_elements"], axis=2),
+         node("Sin", ["angles"], ["sin"]),
+         node("Cos", ["angles"], ["cos"]),
+         node("Shape", ["yy"], ["yy_shape"]),
+         node("Gather", ["yy_shape", "axis_1"], ["yy_dim1"]),
+         node("Equal", ["yy_dim1", "one_i"], ["dim1_is_1"]),
+         node("If", ["dim1_is_1"], ["if_then"], then_branch=then_squeeze,
+              else_branch=else_identity),
+         node("Gather", ["yy_shape", "axis_0"], ["yy_dim0"]),
+         node("Equal", ["yy_dim0", "one_i"], ["dim0_is_1"]),
+         node("If", ["dim0_is_1"], ["if_else"], then_branch=then_squeeze,
+              else_branch=else_identity),
+         node("Cast", ["logs"], ["logs_i"], to=TensorProto.INT64),
+         node("Where", ["keep", "logs_i", "zero_i"], ["cast_where"])],
+        [const(ints(1), "axis_1"), const(ints(-1), "axis_last"), const(ints(0), "axis_0"),
+         const(ints(1, 2, 1), "repeats"), const(gather_idx, "gather_idx"),
+         const(angles, "angles"), const(np.array(1, np.int64), "one_i"),
+         const(logs, "logs"), const(keep, "keep"), const(np.array(0, np.int64), "zero_i")],
+        {"ids": ids, "a": a, "yy": yy},
+        {"cumsum": np.cumsum(ids, 1), "cumsum_rev_excl": cumsum_rev,
+         "tile": np.tile(a64, (1, 2, 1)),
+         "gather_elements": np.take_along_axis(a64, np.where(gather_idx < 0, gather_idx + 4, gather_idx), 2),
+         "sin": np.sin(angles.astype(np.float64)), "cos": np.cos(angles.astype(np.float64)),
+         "if_then": yy[:, 0].astype(np.float64), "if_else": yy.astype(np.float64),
+         "cast_where": ints(0, 0, 2, 0)})
+    return [elementwise, shape, contraction, opset18, opset20, control]
 
 
 def write_graph(name, opset, nodes, initializers, inputs, outputs, out_dir):
