@@ -12,6 +12,8 @@
 
 #include "tests/numeric/NumericHarness.h"
 
+#include "gtest/gtest.h"
+
 namespace attnc::test {
 
 /// The kernel variants a test runs (codegen/vulkan/KernelAbi.h).
@@ -50,6 +52,53 @@ struct VulkanSuite {
 /// Vulkan driver; `got` stays null then.
 void getVulkanOutput(const VulkanSuite *suite, size_t index, Variant variant,
                      const HostTensor *&got);
+
+/// A module whose every output a suite checks against the oracle at
+/// kFp32TargetTolerance, in both variants.
+struct OutputsModule {
+  const char *text;
+  llvm::ArrayRef<const char *> outputNames;
+  std::vector<HostTensor> (*makeInputs)(mlir::ModuleOp);
+};
+
+/// The suite of `Module`: compiled and run once (SetUpTestSuite), one test
+/// per (output, variant), named after the output.
+template <const OutputsModule &Module>
+class VulkanOutputsTest
+    : public ::testing::TestWithParam<std::tuple<size_t, Variant>> {
+public:
+  static auto params() {
+    return ::testing::Combine(
+        ::testing::Range<size_t>(0, Module.outputNames.size()),
+        ::testing::Values(Variant::Portable, Variant::Subgroup));
+  }
+  static std::string
+  name(const ::testing::TestParamInfo<std::tuple<size_t, Variant>> &info) {
+    return std::string(Module.outputNames[std::get<0>(info.param)]) + "_" +
+           variantName(std::get<1>(info.param));
+  }
+
+protected:
+  static void SetUpTestSuite() {
+    suite() = VulkanSuite::create(Module.text, Module.makeInputs);
+  }
+  static void TearDownTestSuite() { suite().reset(); }
+
+  void checkOutput() {
+    auto [index, variant] = GetParam();
+    const HostTensor *got;
+    getVulkanOutput(suite().get(), index, variant, got);
+    if (got)
+      expectClose(*got, suite()->expected[index], kFp32TargetTolerance,
+                  Module.outputNames[index]);
+  }
+
+private:
+  static std::unique_ptr<VulkanSuite> &suite() {
+    static std::unique_ptr<VulkanSuite> instance;
+    return instance;
+  }
+};
 
 /// Loads `library` with validation, forcing the kernel variant.
 llvm::Expected<std::unique_ptr<LoadedModel>>

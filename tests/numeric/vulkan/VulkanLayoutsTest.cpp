@@ -110,36 +110,13 @@ std::vector<HostTensor> buildInputs(mlir::ModuleOp module) {
   return inputs;
 }
 
-class VulkanLayouts
-    : public ::testing::TestWithParam<std::tuple<size_t, Variant>> {
-protected:
-  static void SetUpTestSuite() {
-    suite = VulkanSuite::create(kModule, buildInputs);
-  }
-  static void TearDownTestSuite() { suite.reset(); }
+const OutputsModule kOutputs = {kModule, kOutputNames, buildInputs};
 
-  static std::unique_ptr<VulkanSuite> suite;
-};
+using VulkanLayouts = VulkanOutputsTest<kOutputs>;
 
-std::unique_ptr<VulkanSuite> VulkanLayouts::suite;
+TEST_P(VulkanLayouts, MatchesOracle) { checkOutput(); }
 
-TEST_P(VulkanLayouts, MatchesOracle) {
-  auto [index, variant] = GetParam();
-  const HostTensor *got;
-  getVulkanOutput(suite.get(), index, variant, got);
-  if (!got)
-    return;
-  expectClose(*got, suite->expected[index], kFp32TargetTolerance,
-              kOutputNames[index]);
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    AllLayouts, VulkanLayouts,
-    ::testing::Combine(::testing::Range<size_t>(0, std::size(kOutputNames)),
-                       ::testing::Values(Variant::Portable, Variant::Subgroup)),
-    [](const ::testing::TestParamInfo<std::tuple<size_t, Variant>> &info) {
-      return std::string(kOutputNames[std::get<0>(info.param)]) + "_" +
-             variantName(std::get<1>(info.param));
-    });
+INSTANTIATE_TEST_SUITE_P(AllLayouts, VulkanLayouts, VulkanLayouts::params(),
+                         VulkanLayouts::name);
 
 } // namespace
