@@ -132,6 +132,15 @@ attnc::collectInputs(func::FuncOp func, llvm::ArrayRef<std::string> specs,
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "missing --input %s=FILE.npy",
                                      names[i].c_str());
+    auto type = func.getArgument(i).getType().cast<RankedTensorType>();
+    DTypeKind dtype = *dtypeFromType(type.getElementType());
+    double bytes = static_cast<double>(dtypeSize(dtype));
+    for (int64_t dim : type.getShape())
+      bytes *= static_cast<double>(dim);
+    if (llvm::Error err = checkFitsInMemory(
+            bytes, "input '" + names[i] + "' (" +
+                       describeTensorType(type.getShape(), dtype) + ")"))
+      return std::move(err);
     inputs.push_back(makeSeededInput(func, i, seed));
   }
   return inputs;

@@ -131,7 +131,8 @@ def add_op(g):
     r = g.rng
     kind = r.choice(["attention", "unary", "binary", "binary", "same_binary",
                      "transpose", "slice", "concat", "split", "gather",
-                     "reshape", "reduce", "softmax", "layer_norm", "matmul"])
+                     "reshape", "reduce", "softmax", "layer_norm", "matmul",
+                     "select", "masked_softmax", "broadcast", "safe_math"])
     if kind == "attention":
         return add_attention(g)
     x, xs, _ = g.pick()
@@ -153,6 +154,57 @@ def add_op(g):
                       f"{tensor_type(bt)}) -> {t}", xs)
     if rank == 0:
         return None
+    if kind == "select":
+        # where(x > y, x, z) with y and z broadcasting to x.
+        ys, zs = broadcastable(r, xs), broadcastable(r, xs)
+        y, z = g.arg(ys), g.arg(zs)
+        pred = r.choice(["gt", "lt", "ge", "le", "eq", "ne"])
+        cond = g.emit(f"attn.compare {x}, {y} {{predicate = #attn<cmp {pred}>}}"
+                      f" : ({t}, {tensor_type(ys)}) -> {tensor_type(xs, 'i1')}",
+                      xs)
+        g.values.pop()  # a boolean: not an operand for float ops
+        return g.emit(f"attn.select {cond}, {x}, {z} : "
+                      f"({tensor_type(xs, 'i1')}, {t}, {tensor_type(zs)}) -> {t}",
+                      xs)
+    if kind == "safe_math":
+        # Ops with a restricted domain, on a domain-safe input.
+        one = g.emit("attn.constant dense<1.0> : tensor<f32>", [])
+        g.values.pop()
+        mag = g.emit(f"attn.abs {x} : {t}", xs)
+        pos = g.emit(f"attn.add {mag}, {one} : ({t}, tensor<f32>) -> {t}", xs)
+        op = r.choice(["sqrt", "rsqrt", "log", "exp_of_tanh", "div", "pow"])
+        if op == "exp_of_tanh":
+            bounded = g.emit(f"attn.tanh {x} : {t}", xs)
+            return g.emit(f"attn.exp {bounded} : {t}", xs)
+        if op in ("div", "pow"):
+            ys = broadcastable(r, xs)
+            y = g.arg(ys)
+            return g.emit(f"attn.{op} {y if op == 'div' else pos}, "
+                          f"{pos if op == 'div' else y} : "
+                          f"({tensor_type(ys) if op == 'div' else t}, "
+                          f"{t if op == 'div' else tensor_type(ys)}) -> {t}",
+                          xs)
+        return g.emit(f"attn.{op} {pos} : {t}", xs)
+    if kind == "broadcast":
+        out = [r.choice([1, 2, 3])] + [d if d != 1 or r.random() < 0.5
+                                       else r.choice([2, 5]) for d in xs]
+        return g.emit(f"attn.broadcast_to {x} : ({t}) -> {tensor_type(out)}",
+                      out)
+    if kind == "masked_softmax" and rank >= 2:
+        sq, sk = xs[-2], xs[-1]
+        attrs = f"scale = {r.choice([0.5, 1.0, 1.5])} : f32"
+        causal = r.choice(["none", "top_left", "bottom_right"])
+        if causal != "none":
+            attrs += f", causal = #attn<causal {causal}>"
+        mask, mtype = "", ""
+        if r.random() < 0.7:
+            ms = [d if r.random() < 0.5 else 1 for d in xs[:-2]] + \
+                [r.choice([1, sq]), sk]
+            dtype = r.choice(["f32", "i1"])
+            m = g.arg(ms, dtype)
+            mask, mtype = f" mask {m}", f", {tensor_type(ms, dtype)}"
+        return g.emit(f"attn.scaled_masked_softmax {x}{mask} {{{attrs}}} : "
+                      f"({t}{mtype}) -> {t}", xs)
     if kind == "transpose" and rank >= 2:
         perm = list(range(rank))
         r.shuffle(perm)

@@ -563,6 +563,22 @@ evaluateFunction(func::FuncOp func, ArrayRef<HostTensor> inputs,
     return std::move(err);
 
   Block &body = func.getBody().front();
+  // Every tensor is held in fp64: refuse up front, naming the op, one this
+  // machine could not hold (rather than die allocating it).
+  for (Operation &op : body)
+    for (Value result : op.getResults()) {
+      auto type = result.getType().dyn_cast<RankedTensorType>();
+      if (!type || !type.hasStaticShape())
+        continue;
+      double bytes = 8.0;
+      for (int64_t dim : type.getShape())
+        bytes *= static_cast<double>(dim);
+      if (llvm::Error err = checkFitsInMemory(
+              bytes, "its " + formatShape(type.getShape()) +
+                         " result, in fp64,"))
+        return opError(&op, llvm::toString(std::move(err)));
+    }
+
   // Each value is dropped after its last use to bound memory on big models.
   llvm::DenseMap<Value, Operation *> lastUse;
   for (Operation &op : body)

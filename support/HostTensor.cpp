@@ -14,7 +14,10 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/bit.h"
 #include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <unistd.h>
 
 #include <cassert>
 #include <cmath>
@@ -260,3 +263,23 @@ uint16_t doubleToHalf(double d) {
 }
 
 } // namespace attnc
+
+uint64_t attnc::hostMemoryBytes() {
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return UINT64_MAX;
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize);
+}
+
+llvm::Error attnc::checkFitsInMemory(double bytes, const llvm::Twine &what) {
+  double memory = static_cast<double>(hostMemoryBytes());
+  if (bytes <= memory)
+    return llvm::Error::success();
+  std::string message;
+  llvm::raw_string_ostream os(message);
+  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+  os << what << " needs " << llvm::format("%.1f", bytes / kGiB)
+     << " GiB, more than this machine's "
+     << llvm::format("%.1f", memory / kGiB) << " GiB of memory";
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), os.str());
+}

@@ -12,6 +12,8 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/Error.h"
 
 #include <cstdint>
 #include <optional>
@@ -39,6 +41,13 @@ std::optional<DTypeKind> dtypeFromType(mlir::Type type);
 mlir::Type dtypeToType(DTypeKind kind, mlir::MLIRContext *context);
 /// "[2, 16] (i64)": how error messages show a tensor's shape and dtype.
 std::string describeTensor(llvm::ArrayRef<int64_t> shape, DTypeKind kind);
+
+/// This machine's physical memory in bytes (UINT64_MAX when unknown).
+uint64_t hostMemoryBytes();
+/// An error when `bytes` (what `what` needs, say "input 'x' ([2, 3] f32)")
+/// exceed this machine's memory, saying both in GiB; else success. Checked
+/// before allocating, so a huge model is refused instead of aborting.
+llvm::Error checkFitsInMemory(double bytes, const llvm::Twine &what);
 
 /// A row-major tensor in host memory. `bytes` holds exactly
 /// numElements() * dtypeSize(dtype) bytes in host byte order.
