@@ -53,9 +53,11 @@ constexpr uint32_t kMaxPushConstantBytes = 128;
 //      (single-element weights are folded into the GLSL as literals and have
 //      no binding);
 //   3. the status buffer, last, only for kernels that can fail (gather).
-// Outputs and most inputs are storage buffers; attention reads Q, K, V and
-// the mask through uniform texel buffers (see DescriptorKind), so its
-// bindings are: 0 output, 1 Q, 2 K, 3 V, [4 mask].
+// Outputs and the inputs of elementwise and data-movement kernels are
+// storage buffers; attention, matmul and the row kernels (softmax, masked
+// softmax, layer norm, reduce) read their inputs through uniform texel
+// buffers (see DescriptorKind). Attention's bindings are: 0 output, 1 Q,
+// 2 K, 3 V, [4 mask]; matmul's: 0 C, 1 A, 2 B.
 
 /// How a binding is declared and which Vulkan descriptor it takes.
 enum class DescriptorKind : uint32_t {
@@ -65,7 +67,7 @@ enum class DescriptorKind : uint32_t {
   TexelFloat4 = 1,
   /// `uniform samplerBuffer` over R32_SFLOAT texels.
   TexelFloat = 2,
-  /// `uniform usamplerBuffer` over R32_UINT texels (keep-masks).
+  /// `uniform usamplerBuffer` over R32_UINT texels (integers, keep-masks).
   TexelUint = 3,
 };
 
