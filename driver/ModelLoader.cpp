@@ -28,6 +28,11 @@ OwningOpRef<ModuleOp> attnc::loadModel(llvm::StringRef path,
     emitError(fileLoc) << "no such file";
     return nullptr;
   }
+  if (ext != ".onnx" && !options.inputShapes.empty()) {
+    emitError(fileLoc) << "--input-shape pins dynamic dims of ONNX inputs; a '"
+                       << ext << "' model has static shapes";
+    return nullptr;
+  }
   OwningOpRef<ModuleOp> module;
   if (ext == ".json") {
     module = importModelSpec(path, context);

@@ -63,7 +63,7 @@ typedef struct attnc_tensor {
 /** Creation options; zero-initialise, then set `struct_size`. */
 typedef struct attnc_options {
   uint32_t struct_size;   /**< sizeof(attnc_options) */
-  int32_t num_threads;    /**< CPU: worker threads, 0 = all cores */
+  int32_t num_threads;    /**< CPU: worker threads, 0 = all cores, at most 1024 */
   const char *device;     /**< Vulkan: index or name substring; NULL = the
                                ATTNC_VK_DEVICE variable, else the first
                                discrete/integrated GPU, else a CPU device */

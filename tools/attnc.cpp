@@ -411,6 +411,8 @@ int runVerify(MLIRContext &context) {
 }
 
 int runBench(MLIRContext &context) {
+  if (reps < 1)
+    return fail("--reps must be at least 1, got " + std::to_string(reps));
   BenchOptions options;
   options.target = targetName;
   options.reps = reps;

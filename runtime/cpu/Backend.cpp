@@ -46,6 +46,10 @@ extern "C" int32_t attnc_cpu_failed(attnc_cpu_context *ctx) {
 
 namespace {
 
+/// The most worker threads a model takes (more than any machine's cores; a
+/// larger request is a mistake, not a tuning).
+constexpr int kMaxThreads = 1024;
+
 /// The cores this process may run on.
 int availableCores() {
   cpu_set_t set;
@@ -153,10 +157,10 @@ std::unique_ptr<attnc::rt::Backend>
 attnc::rt::createBackend(const attnc_rt_model_info &,
                          const attnc_options &options, attnc_status &status,
                          std::string &error) {
-  if (options.num_threads < 0) {
+  if (options.num_threads < 0 || options.num_threads > kMaxThreads) {
     status = ATTNC_ERROR_INVALID_ARGUMENT;
-    error = "num_threads must be >= 0 (0 = all cores), got " +
-            std::to_string(options.num_threads);
+    error = "num_threads must be in [0, " + std::to_string(kMaxThreads) +
+            "] (0 = all cores), got " + std::to_string(options.num_threads);
     return nullptr;
   }
   std::string missing = missingFeatures(attnc_cpu_required_features);
