@@ -101,7 +101,7 @@ cl::opt<uint64_t> seed("seed", cl::desc("seed of generated inputs"),
                        cl::init(0), cl::sub(runCmd), cl::sub(verifyCmd),
                        cl::sub(benchCmd), cl::cat(category));
 cl::opt<int> threads("threads",
-                     cl::desc("CPU worker threads (0 = all cores)"),
+                     cl::desc("CPU worker threads (0 = all cores; at most 1024)"),
                      cl::init(0), cl::sub(runCmd), cl::sub(verifyCmd),
                      cl::sub(benchCmd), cl::cat(category));
 cl::opt<std::string> device("device",
