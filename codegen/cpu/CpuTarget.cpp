@@ -15,6 +15,7 @@
 
 #include "codegen/ModelLibrary.h"
 #include "codegen/ModelObject.h"
+#include "codegen/PhaseTimer.h"
 #include "codegen/Schedule.h"
 #include "codegen/cpu/EmbeddedData.h"
 #include "codegen/cpu/ModelEmitter.h"
@@ -29,12 +30,10 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
-#include "llvm/Support/Format.h"
 #include "llvm/Support/Host.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Transforms/IPO/Internalize.h"
 
-#include <chrono>
 #include <set>
 
 using namespace attnc;
@@ -44,24 +43,6 @@ namespace {
 llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
-
-/// Prints "cpu: <phase> <ms>" lines for --timing.
-class PhaseTimer {
-public:
-  explicit PhaseTimer(bool enabled) : enabled(enabled) {}
-  void done(llvm::StringRef phase) {
-    auto now = std::chrono::steady_clock::now();
-    if (enabled)
-      llvm::errs() << llvm::format(
-          "  cpu: %-28s %8.1f ms\n", phase.str().c_str(),
-          std::chrono::duration<double, std::milli>(now - last).count());
-    last = now;
-  }
-
-private:
-  bool enabled;
-  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
-};
 
 /// An optimised model module and the machine it targets.
 struct CompiledModule {
@@ -276,7 +257,7 @@ public:
     if (!canEmit(kind))
       return makeError("the cpu target cannot emit '" + emitKindName(kind) +
                        "'");
-    PhaseTimer timer(options.timing);
+    PhaseTimer timer("cpu", options.timing);
     llvm::Expected<CompiledModule> compiled =
         compileModule(module, options, timer);
     if (!compiled)
@@ -308,7 +289,7 @@ public:
 
   llvm::Error compileLibrary(mlir::ModuleOp module, llvm::StringRef outputPath,
                              const CompileOptions &options) override {
-    PhaseTimer timer(options.timing);
+    PhaseTimer timer("cpu", options.timing);
     llvm::Expected<CompiledModule> compiled =
         compileModule(module, options, timer);
     if (!compiled)

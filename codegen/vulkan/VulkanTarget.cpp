@@ -17,6 +17,7 @@
 
 #include "codegen/ModelLibrary.h"
 #include "codegen/ModelObject.h"
+#include "codegen/PhaseTimer.h"
 #include "codegen/Schedule.h"
 #include "codegen/vulkan/GlslEmitter.h"
 #include "codegen/vulkan/SpirvCompiler.h"
@@ -29,7 +30,6 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <chrono>
 #include <cstring>
 #include <map>
 
@@ -42,25 +42,6 @@ namespace {
 llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
-
-/// Prints "  <phase>: <ms> ms" to stderr for --timing.
-class PhaseTimer {
-public:
-  explicit PhaseTimer(bool enabled) : enabled(enabled) {}
-  void done(llvm::StringRef phase) {
-    auto now = std::chrono::steady_clock::now();
-    if (enabled)
-      llvm::errs()
-          << "  vulkan " << phase << ": "
-          << std::chrono::duration<double, std::milli>(now - last).count()
-          << " ms\n";
-    last = now;
-  }
-
-private:
-  bool enabled;
-  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
-};
 
 /// Little-endian serialisation of the program blob.
 class BlobWriter {
@@ -310,7 +291,7 @@ public:
 
   llvm::Error emit(ModuleOp module, EmitKind kind, llvm::raw_ostream &os,
                    const CompileOptions &options) override {
-    PhaseTimer timer(options.timing);
+    PhaseTimer timer("vulkan", options.timing);
     llvm::Expected<VulkanProgram> program = buildProgram(module, timer);
     if (!program)
       return program.takeError();
@@ -350,7 +331,7 @@ public:
 
   llvm::Error compileLibrary(ModuleOp module, llvm::StringRef outputPath,
                              const CompileOptions &options) override {
-    PhaseTimer timer(options.timing);
+    PhaseTimer timer("vulkan", options.timing);
     llvm::Expected<VulkanProgram> program = buildProgram(module, timer);
     if (!program)
       return program.takeError();
