@@ -397,22 +397,33 @@ vk::emitElementwiseKernel(const Schedule &schedule,
 
 namespace {
 
-/// out[o, a, i] of concat reads input k at (o, a - start_k, i).
-KernelProgram emitConcat(const Schedule &schedule, const WeightOffsets &weights,
-                         attn::ConcatOp op) {
-  ArrayRef<int64_t> shape = shapeOf(op.getResult());
+/// Concat (`joins`: the pieces are inputs joined into `whole`) and split
+/// (`whole` cut into the pieces): one invocation per element (o, a, c) of
+/// `whole`, where the piece k whose range along the axis holds a is read
+/// (concat) or written (split) at (o, a - start_k, c).
+KernelProgram emitPieces(const Schedule &schedule, const WeightOffsets &weights,
+                         llvm::StringRef family, Value whole, ValueRange pieces,
+                         int64_t axisAttr, bool joins) {
+  ArrayRef<int64_t> shape = shapeOf(whole);
   int64_t rank = shape.size();
-  int64_t axis = *attn::normalizeAxis(op.getAxis(), rank);
+  int64_t axis = *attn::normalizeAxis(axisAttr, rank);
   int64_t inner = 1, total = 1;
   for (int64_t i = axis + 1; i < rank; ++i)
     inner *= shape[i];
   for (int64_t d : shape)
     total *= d;
   KernelProgram p;
-  p.family = "concat";
+  p.family = family.str();
   p.workgroup = "local_size_x = " + std::to_string(kWorkgroup);
-  p.bindings.push_back(
-      bindValue(schedule, weights, op.getResult(), "out0", true));
+  // Outputs first, then inputs (KernelAbi.h).
+  if (joins)
+    p.bindings.push_back(bindValue(schedule, weights, whole, "out0", true));
+  for (auto [k, piece] : llvm::enumerate(pieces))
+    p.bindings.push_back(bindValue(schedule, weights, piece,
+                                   (joins ? "in" : "out") + std::to_string(k),
+                                   !joins));
+  if (!joins)
+    p.bindings.push_back(bindValue(schedule, weights, whole, "in0", false));
   addPush(p, "n", total);
   addPush(p, "inner", inner == 0 ? 1 : inner);
   addPush(p, "axisLen", shape[axis] == 0 ? 1 : shape[axis]);
@@ -426,66 +437,18 @@ KernelProgram emitConcat(const Schedule &schedule, const WeightOffsets &weights,
      << "  uint a = (i / pc.inner) % pc.axisLen;\n"
      << "  uint o = i / (pc.inner * pc.axisLen);\n";
   int64_t start = 0;
-  for (auto [k, input] : llvm::enumerate(op.getInputs())) {
-    int64_t size = shapeOf(input)[axis];
-    std::string name = "in" + std::to_string(k);
-    p.bindings.push_back(bindValue(schedule, weights, input, name, false));
-    addPush(p, "start" + std::to_string(k), start);
-    addPush(p, "size" + std::to_string(k), size);
-    os << "  " << (k ? "else if" : "if") << " (a < pc.start" << k
-       << " + pc.size" << k << ")\n    out0.d[i] = " << name
-       << ".d[(o * pc.size" << k << " + a - pc.start" << k
-       << ") * pc.inner + c];\n";
-    start += size;
-  }
-  os << "}\n";
-  p.body = os.str();
-  KernelVariant variant;
-  variant.groups = flatGroups((total + kWorkgroup - 1) / kWorkgroup);
-  p.variants = {variant};
-  return p;
-}
-
-/// Each input element (o, a, i) of split goes to the output whose range
-/// holds a.
-KernelProgram emitSplit(const Schedule &schedule, const WeightOffsets &weights,
-                        attn::SplitOp op) {
-  ArrayRef<int64_t> shape = shapeOf(op.getInput());
-  int64_t rank = shape.size();
-  int64_t axis = *attn::normalizeAxis(op.getAxis(), rank);
-  int64_t inner = 1, total = 1;
-  for (int64_t i = axis + 1; i < rank; ++i)
-    inner *= shape[i];
-  for (int64_t d : shape)
-    total *= d;
-  KernelProgram p;
-  p.family = "split";
-  p.workgroup = "local_size_x = " + std::to_string(kWorkgroup);
-  for (auto [k, result] : llvm::enumerate(op.getResults()))
-    p.bindings.push_back(
-        bindValue(schedule, weights, result, "out" + std::to_string(k), true));
-  p.bindings.push_back(
-      bindValue(schedule, weights, op.getInput(), "in0", false));
-  addPush(p, "n", total);
-  addPush(p, "inner", inner == 0 ? 1 : inner);
-  addPush(p, "axisLen", shape[axis] == 0 ? 1 : shape[axis]);
-  std::string body;
-  llvm::raw_string_ostream os(body);
-  os << "void main() {\n"
-     << "  uint i = attncGroupIndex() * " << kWorkgroup
-     << "u + gl_LocalInvocationID.x;\n"
-     << "  if (i >= pc.n)\n    return;\n"
-     << "  uint c = i % pc.inner;\n"
-     << "  uint a = (i / pc.inner) % pc.axisLen;\n"
-     << "  uint o = i / (pc.inner * pc.axisLen);\n";
-  int64_t start = 0;
-  for (auto [k, result] : llvm::enumerate(op.getResults())) {
-    int64_t size = shapeOf(result)[axis];
-    addPush(p, "start" + std::to_string(k), start);
-    addPush(p, "size" + std::to_string(k), size);
-    os << "  " << (k ? "else if" : "if") << " (a < pc.start" << k
-       << " + pc.size" << k << ")\n    out" << k << ".d[(o * pc.size" << k
-       << " + a - pc.start" << k << ") * pc.inner + c] = in0.d[i];\n";
+  for (auto [k, piece] : llvm::enumerate(pieces)) {
+    int64_t size = shapeOf(piece)[axis];
+    std::string K = std::to_string(k);
+    addPush(p, "start" + K, start);
+    addPush(p, "size" + K, size);
+    std::string at =
+        "(o * pc.size" + K + " + a - pc.start" + K + ") * pc.inner + c";
+    os << "  " << (k ? "else if" : "if") << " (a < pc.start" << K
+       << " + pc.size" << K << ")\n    "
+       << (joins ? "out0.d[i] = in" + K + ".d[" + at + "]"
+                 : "out" + K + ".d[" + at + "] = in0.d[i]")
+       << ";\n";
     start += size;
   }
   os << "}\n";
@@ -537,9 +500,11 @@ vk::emitDataMovementKernel(const Schedule &schedule,
     if (llvm::Error e = checkElements(root, v))
       return std::move(e);
   if (auto concat = dyn_cast<attn::ConcatOp>(root))
-    return emitConcat(schedule, weights, concat);
+    return emitPieces(schedule, weights, "concat", concat.getResult(),
+                      concat.getInputs(), concat.getAxis(), /*joins=*/true);
   if (auto split = dyn_cast<attn::SplitOp>(root))
-    return emitSplit(schedule, weights, split);
+    return emitPieces(schedule, weights, "split", split.getInput(),
+                      split.getResults(), split.getAxis(), /*joins=*/false);
   if (auto mask = dyn_cast<attn::CausalMaskOp>(root))
     return emitCausalMask(schedule, weights, mask);
 
