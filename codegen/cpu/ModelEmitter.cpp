@@ -276,41 +276,29 @@ llvm::Error ModelEmitter::emitDataMovement(const Kernel &kernel,
     return llvm::Error::success();
   }
 
-  if (auto transpose = dyn_cast<attn::TransposeOp>(op)) {
-    Value result = transpose.getResult();
+  // Transpose and slice: a copy reading the input through other strides.
+  if (isa<attn::TransposeOp, attn::SliceOp>(op)) {
+    Value result = op->getResult(0), input = op->getOperand(0);
     LoopNest nest;
     nest.shape.assign(shapeOf(result).begin(), shapeOf(result).end());
     nest.output = operandFor(1, result, nest.shape);
     StridedOperand in;
     in.slot = 2;
     in.elementType = nest.output.elementType;
-    llvm::SmallVector<int64_t, 4> inStrides = stridesOf(transpose.getInput());
-    for (int64_t p : transpose.getPerm())
-      in.strides.push_back(inStrides[p]);
-    nest.inputs.push_back(in);
-    runLoopNest(name + "transpose", nest,
-                {ctxArg, bufferPtr(result), bufferPtr(transpose.getInput())},
-                identity);
-    return llvm::Error::success();
-  }
-
-  if (auto slice = dyn_cast<attn::SliceOp>(op)) {
-    Value result = slice.getResult();
-    LoopNest nest;
-    nest.shape.assign(shapeOf(result).begin(), shapeOf(result).end());
-    nest.output = operandFor(1, result, nest.shape);
-    StridedOperand in;
-    in.slot = 2;
-    in.elementType = nest.output.elementType;
-    llvm::SmallVector<int64_t, 4> inStrides = stridesOf(slice.getInput());
-    for (size_t d = 0; d < inStrides.size(); ++d) {
-      in.offset += slice.getStarts()[d] * inStrides[d];
-      in.strides.push_back(inStrides[d] * slice.getStrides()[d]);
+    llvm::SmallVector<int64_t, 4> inStrides = stridesOf(input);
+    if (auto transpose = dyn_cast<attn::TransposeOp>(op)) {
+      for (int64_t p : transpose.getPerm())
+        in.strides.push_back(inStrides[p]);
+    } else {
+      auto slice = cast<attn::SliceOp>(op);
+      for (size_t d = 0; d < inStrides.size(); ++d) {
+        in.offset += slice.getStarts()[d] * inStrides[d];
+        in.strides.push_back(inStrides[d] * slice.getStrides()[d]);
+      }
     }
     nest.inputs.push_back(in);
-    runLoopNest(name + "slice", nest,
-                {ctxArg, bufferPtr(result), bufferPtr(slice.getInput())},
-                identity);
+    runLoopNest(name + (isa<attn::TransposeOp>(op) ? "transpose" : "slice"),
+                nest, {ctxArg, bufferPtr(result), bufferPtr(input)}, identity);
     return llvm::Error::success();
   }
 
@@ -781,9 +769,9 @@ llvm::Error ModelEmitter::emit(llvm::StringRef modelName,
 
 llvm::ArrayRef<llvm::StringRef> cpu::getRuntimeEntryPoints() {
   static const llvm::StringRef names[] = {
-      "attnc_rt_info", "attnc_cpu_run", "attnc_cpu_scratch_bytes",
-      "attnc_cpu_arena_bytes", "attnc_cpu_target_cpu",
-      "attnc_cpu_required_features"};
+      "attnc_rt_info",           "attnc_cpu_run",
+      "attnc_cpu_scratch_bytes", "attnc_cpu_arena_bytes",
+      "attnc_cpu_target_cpu",    "attnc_cpu_required_features"};
   return names;
 }
 
