@@ -26,19 +26,7 @@ g++ -O2 "$root/benchmarks/vulkan/naive_attention.cpp" -o "$out/naive_attention" 
 glslangValidator -V "$root/benchmarks/vulkan/attention_naive.comp" \
   -o "$out/attention_naive.spv" > /dev/null
 
-shapes=("1 8 128 64" "1 8 512 64" "1 12 1024 64" "1 8 2048 64" "4 12 512 64")
-
-# Waits (at most 30 s) until other processes use < 10% of a core: the
-# machine is shared.
-busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
-wait_idle() {
-  local i b0 b1
-  for i in $(seq 1 60); do
-    b0=$(busy); sleep 0.5; b1=$(busy)
-    [ $((b1 - b0)) -le 5 ] && return 0
-  done
-  echo "warning: machine not idle, measuring anyway" >&2
-}
+source "$root/benchmarks/common.sh"
 
 gflops() { awk -v f="$1" -v ms="$2" 'BEGIN { printf "%.1f", f / (ms * 1e6) }'; }
 
