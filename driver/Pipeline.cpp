@@ -31,6 +31,7 @@ LogicalResult attnc::runGraphPipeline(ModuleOp module,
   PassManager pm(module.getContext());
   attn::PipelineOptions pipeline;
   pipeline.reportFusion = options.reportFusion;
+  pipeline.convertToF16 = options.halfPrecision;
   attn::buildAttnPipeline(pm, pipeline);
   if (failed(enableIRPrinting(pm, module, options.printing)))
     return failure();

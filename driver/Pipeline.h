@@ -21,6 +21,8 @@ namespace attnc {
 struct PipelineRunOptions {
   IRPrintingOptions printing;
   bool reportFusion = false;
+  /// --precision=f16: store every f32 tensor as f16 (attn-convert-f16).
+  bool halfPrecision = false;
   /// Called after each pass with its flag name and the op it ran on.
   std::function<void(llvm::StringRef, mlir::Operation *)> afterPass;
 };

@@ -55,6 +55,7 @@ Results toOracle(const std::vector<HostTensor> &tensors) {
 struct Bisector {
   const std::vector<HostTensor> &inputs;
   const Results &reference;
+  Tolerance tolerance;
   std::string firstPass;
   int passIndex = 0, firstIndex = 0;
   std::string detail;
@@ -76,8 +77,8 @@ struct Bisector {
       return;
     }
     for (size_t i = 0; i < reference.size(); ++i) {
-      ErrorStats stats = compareValues((*results)[i].data, reference[i].data,
-                                       kPipelineTolerance);
+      ErrorStats stats =
+          compareValues((*results)[i].data, reference[i].data, tolerance);
       if (stats.passed)
         continue;
       firstPass = pass.str();
@@ -122,6 +123,21 @@ llvm::Expected<Results> runOnTarget(ModuleOp module, llvm::StringRef targetName,
   return toOracle(*outputs);
 }
 
+/// True when any tensor of `module` is f16.
+bool storesHalf(ModuleOp module) {
+  auto isHalf = [](Type t) {
+    auto tensor = t.dyn_cast<RankedTensorType>();
+    return tensor && tensor.getElementType().isF16();
+  };
+  WalkResult found = module.walk([&](Operation *op) {
+    if (llvm::any_of(op->getResultTypes(), isHalf) ||
+        llvm::any_of(op->getOperandTypes(), isHalf))
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return found.wasInterrupted();
+}
+
 } // namespace
 
 LogicalResult attnc::verifyModel(ModuleOp module, const VerifyOptions &options,
@@ -145,9 +161,14 @@ LogicalResult attnc::verifyModel(ModuleOp module, const VerifyOptions &options,
   os << "reference: fp64 oracle on the imported graph (seed " << options.seed
      << ", " << inputs->size() << " inputs)\n";
 
+  // Half-precision storage (an f16 model, or --precision=f16) is judged at
+  // the f16 tolerance at every stage, bisect included.
+  bool half = options.pipeline.halfPrecision || storesHalf(module);
+  Tolerance pipelineTolerance = half ? kF16Tolerance : kPipelineTolerance;
+  Tolerance targetTolerance = half ? kF16Tolerance : kFp32TargetTolerance;
   OwningOpRef<ModuleOp> optimized = module.clone();
   PipelineRunOptions pipeline = options.pipeline;
-  Bisector bisector{*inputs, *reference};
+  Bisector bisector{*inputs, *reference, pipelineTolerance};
   if (options.bisect)
     pipeline.afterPass = [&](llvm::StringRef pass, Operation *op) {
       bisector.afterPass(pass, op);
@@ -163,11 +184,11 @@ LogicalResult attnc::verifyModel(ModuleOp module, const VerifyOptions &options,
     return failure();
   }
   bool ok = compareOutputs(os, "pipeline", entry, *fused, *reference,
-                           kPipelineTolerance);
+                           pipelineTolerance);
   if (options.bisect) {
     if (bisector.firstPass.empty()) {
       os << "bisect: no pass moves the numbers beyond ";
-      printTolerance(os, kPipelineTolerance);
+      printTolerance(os, pipelineTolerance);
       os << " (" << bisector.passIndex << " passes checked)\n";
     } else {
       os << "bisect: first pass that changes the numbers: "
@@ -186,7 +207,7 @@ LogicalResult attnc::verifyModel(ModuleOp module, const VerifyOptions &options,
     }
     os << target << " on " << device << ":\n";
     ok &= compareOutputs(os, target, entry, *got, *reference,
-                         kFp32TargetTolerance);
+                         targetTolerance);
   }
   os << (ok ? "verify: PASS\n" : "verify: FAIL\n");
   return success(ok);

@@ -30,6 +30,8 @@ std::unique_ptr<Pass> createFuseAttentionPass();
 std::unique_ptr<Pass> createSplitHeadsPass();
 /// Emits a remark for each softmax that was not fused, saying why.
 std::unique_ptr<Pass> createReportFusionPass();
+/// Makes every f32 tensor f16 inside the function, keeping its signature.
+std::unique_ptr<Pass> createConvertToF16Pass();
 
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"
@@ -41,6 +43,8 @@ std::unique_ptr<Pass> createReportFusionPass();
 struct PipelineOptions {
   /// Append attn-report-fusion after the fusions.
   bool reportFusion = false;
+  /// Append attn-convert-f16 last (--precision=f16).
+  bool convertToF16 = false;
 };
 
 /// Adds the attnc graph pipeline to a module-level pass manager.

@@ -34,6 +34,9 @@ void mlir::attn::buildAttnPipeline(OpPassManager &pm,
   fn.addPass(createCSEPass());
   if (options.reportFusion)
     fn.addPass(createReportFusionPass());
+  // Last, so that every fusion sees the f32 graph the model was written as.
+  if (options.convertToF16)
+    fn.addPass(createConvertToF16Pass());
 }
 
 void mlir::attn::registerAttnPipeline() {

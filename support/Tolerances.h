@@ -34,6 +34,13 @@ constexpr Tolerance kOnnxVsTorchTolerance = {1e-4, 1e-4};
 /// accumulation, a different summation order and fast exp.
 constexpr Tolerance kFp32TargetTolerance = {2e-4, 2e-4};
 
+/// Anything stored in half precision against the fp64 oracle: an f16 model
+/// or graph on a target, an f32 model run with --precision=f16, or the
+/// oracle on a graph whose constants the pipeline rounded to f16. Each
+/// stored tensor carries a rounding of up to 2^-11 relative, and a model
+/// chains several of them (docs/tolerances.md).
+constexpr Tolerance kF16Tolerance = {2e-2, 2e-2};
+
 } // namespace attnc
 
 #endif // ATTNC_SUPPORT_TOLERANCES_H

@@ -92,6 +92,13 @@ cl::opt<std::string> cpuName("cpu",
                              cl::init("native"), cl::sub(compileCmd),
                              cl::sub(runCmd), cl::sub(verifyCmd),
                              cl::sub(benchCmd), cl::cat(category));
+cl::opt<std::string> precision(
+    "precision",
+    cl::desc("f32 (default) | f16: store every f32 tensor, weights included, "
+             "as f16 on the device; kernels still accumulate in f32 and the "
+             "library's inputs and outputs stay f32 (vulkan target)"),
+    cl::init("f32"), cl::sub(compileCmd), cl::sub(runCmd), cl::sub(verifyCmd),
+    cl::sub(benchCmd), cl::cat(category));
 cl::list<std::string> inputs("input",
                              cl::desc("an input as NAME=FILE.npy (repeatable; "
                                       "missing inputs are seeded)"),
@@ -176,6 +183,7 @@ PipelineRunOptions pipelineOptions() {
   options.printing.printAfter.assign(printIRAfter.begin(), printIRAfter.end());
   options.printing.dumpDir = dumpIR;
   options.reportFusion = reportFusion;
+  options.halfPrecision = precision == "f16";
   return options;
 }
 
@@ -458,6 +466,8 @@ int main(int argc, char **argv) {
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   context.getDiagEngine().registerHandler(printNamedDiagnostic);
 
+  if (precision != "f32" && precision != "f16")
+    return fail("unknown --precision=" + precision + " (expected f32 or f16)");
   if (compileCmd)
     return runCompile(context);
   if (runCmd)

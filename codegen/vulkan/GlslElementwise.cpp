@@ -209,15 +209,17 @@ public:
       for (size_t d = 0; d < rank; ++d)
         os << " + c" << d << " * "
            << param("s" + std::to_string(i) + "_" + std::to_string(d));
+      std::string load = p.bindings[s.binding].name + ".d[o" +
+                         std::to_string(i) + "]";
       os << ";\n  " << glslScalar(kind) << " " << var << " = "
-         << p.bindings[s.binding].name << ".d[o" << i << "]"
-         << (kind == ScalarKind::Bool ? " != 0u" : "") << ";\n";
+         << (kind == ScalarKind::Bool    ? load + " != 0u"
+             : kind == ScalarKind::Float ? "float(" + load + ")"
+                                         : load)
+         << ";\n";
     }
     std::string result = emitExpr(os, vars);
-    ScalarKind outKind = kindOf(output.getType());
-    os << "  " << p.bindings[0].name << ".d[i] = "
-       << (outKind == ScalarKind::Bool ? "uint(" + result + ")" : result)
-       << ";\n}\n";
+    const std::string &out = p.bindings[0].name;
+    os << "  " << out << "_STORE(i, " << result << ");\n}\n";
     p.body = os.str();
     KernelVariant variant;
     variant.groups = flatGroups((n + kWorkgroup - 1) / kWorkgroup);
@@ -351,8 +353,7 @@ vk::emitElementwiseKernel(const Schedule &schedule,
     out.writes = true;
     out.buffer = BufferKind::Output;
     out.index = kernel.copyToOutput;
-    out.bytes = output.getType().cast<RankedTensorType>().getNumElements() *
-                kDeviceElementBytes;
+    out.bytes = deviceBytes(output);
     return builder.build(
         output, out, outShape, sources,
         [](llvm::raw_ostream &, ArrayRef<std::string> vars) { return vars[0]; },

@@ -14,6 +14,7 @@
 #include "codegen/vulkan/ShaderSources.h"
 #include "ir/AttnOps.h"
 #include "ir/ShapeUtils.h"
+#include "support/HostTensor.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/raw_ostream.h"
@@ -72,7 +73,28 @@ std::string vk::storageType(Type element) {
     return "uint";
   if (element.isa<IntegerType>())
     return "int";
-  return "float";
+  return element.isF16() ? "float16_t" : "float";
+}
+
+int64_t vk::deviceBytes(Value value) {
+  auto type = value.getType().cast<RankedTensorType>();
+  std::optional<DTypeKind> dtype = dtypeFromType(type.getElementType());
+  return type.getNumElements() *
+         deviceElementBytes(static_cast<int32_t>(dtype ? *dtype
+                                                       : DTypeKind::F32));
+}
+
+void vk::useVec4(ShaderBinding &binding) {
+  if (binding.elementType == "float")
+    binding.elementType = "vec4";
+}
+
+DescriptorKind vk::texelKind(Type element, bool vec4) {
+  if (!element.isa<FloatType>())
+    return DescriptorKind::TexelUint;
+  if (element.isF16())
+    return vec4 ? DescriptorKind::TexelHalf4 : DescriptorKind::TexelHalf;
+  return vec4 ? DescriptorKind::TexelFloat4 : DescriptorKind::TexelFloat;
 }
 
 uint32_t vk::floatBits(float value) {
@@ -118,9 +140,8 @@ ShaderBinding vk::bindTexels(const Schedule &schedule,
                              std::string name, bool vec4) {
   ShaderBinding b =
       bindValue(schedule, weights, value, std::move(name), /*writes=*/false);
-  b.kind = b.elementType != "float" ? DescriptorKind::TexelUint
-           : vec4                   ? DescriptorKind::TexelFloat4
-                                    : DescriptorKind::TexelFloat;
+  b.kind = texelKind(
+      value.getType().cast<RankedTensorType>().getElementType(), vec4);
   return b;
 }
 
@@ -229,28 +250,19 @@ llvm::Expected<KernelProgram> emitAttention(const Schedule &schedule,
   for (int64_t s : {q[0], q[1], q[2], k[0], k[1], k[2], v[0], v[1], v[2], o[0],
                     o[1], o[2]})
     vec4 = vec4 && s % 4 == 0;
-  DescriptorKind rowKind =
-      vec4 ? DescriptorKind::TexelFloat4 : DescriptorKind::TexelFloat;
-
   p.bindings.push_back(bindValue(schedule, weights, written, "outBuf", true));
   if (vec4)
-    p.bindings.back().elementType = "vec4";
-  auto texel = [&](Value value, const char *name, DescriptorKind kind) {
-    ShaderBinding b = bindValue(schedule, weights, value, name, false);
-    b.kind = kind;
-    return b;
-  };
-  p.bindings.push_back(texel(op.getQuery(), "qTex", rowKind));
-  p.bindings.push_back(texel(op.getKey(), "kTex", rowKind));
-  p.bindings.push_back(texel(op.getValue(), "vTex", rowKind));
+    useVec4(p.bindings.back());
+  p.bindings.push_back(bindTexels(schedule, weights, op.getQuery(), "qTex", vec4));
+  p.bindings.push_back(bindTexels(schedule, weights, op.getKey(), "kTex", vec4));
+  p.bindings.push_back(
+      bindTexels(schedule, weights, op.getValue(), "vTex", vec4));
   int maskKind = 0;
   std::array<int64_t, 4> ms = {0, 0, 0, 0};
   if (Value mask = op.getMask()) {
     auto element = mask.getType().cast<RankedTensorType>().getElementType();
     maskKind = element.isInteger(1) ? 2 : 1;
-    p.bindings.push_back(texel(mask, "maskTex",
-                               maskKind == 2 ? DescriptorKind::TexelUint
-                                             : DescriptorKind::TexelFloat));
+    p.bindings.push_back(bindTexels(schedule, weights, mask, "maskTex", false));
     SmallVector<int64_t, 6> s =
         broadcastStrides(shapeOf(mask), {batch, hq, sq, sk});
     ms = {s[0], s[1], s[2], s[3]};
@@ -434,7 +446,7 @@ llvm::Expected<KernelProgram> emitMatmul(const Schedule &schedule,
   p.bindings.push_back(
       bindValue(schedule, weights, op.getResult(), "cBuf", true));
   if (cVec4)
-    p.bindings.back().elementType = "vec4";
+    useVec4(p.bindings.back());
   p.bindings.push_back(
       bindTexels(schedule, weights, op.getLhs(), "aTex", aVec4));
   p.bindings.push_back(
@@ -539,7 +551,7 @@ llvm::Expected<KernelProgram> emitSoftmax(const Schedule &schedule,
   p.bindings.push_back(
       bindValue(schedule, weights, op->getResult(0), "outBuf", true));
   if (vec4)
-    p.bindings.back().elementType = "vec4";
+    useVec4(p.bindings.back());
   p.bindings.push_back(bindTexels(schedule, weights, input, "inTex", vec4));
   int maskKind = 0;
   SmallVector<int64_t, 3> rowDims = {1, 1, 1}, rowStrides = {0, 0, 0};
@@ -599,7 +611,7 @@ llvm::Expected<KernelProgram> emitLayerNorm(const Schedule &schedule,
   p.bindings.push_back(
       bindValue(schedule, weights, op.getResult(), "outBuf", true));
   if (vec4)
-    p.bindings.back().elementType = "vec4";
+    useVec4(p.bindings.back());
   p.bindings.push_back(
       bindTexels(schedule, weights, op.getInput(), "inTex", vec4));
   if (op.getScale())
@@ -800,6 +812,12 @@ vk::emitKernelPrograms(const Schedule &schedule, const WeightOffsets &weights) {
   return programs;
 }
 
+bool vk::bindsHalf(const ShaderBinding &b) {
+  return b.kind == DescriptorKind::TexelHalf4 ||
+         b.kind == DescriptorKind::TexelHalf ||
+         llvm::StringRef(b.elementType).contains("16");
+}
+
 std::string vk::renderGlsl(const KernelProgram &p, llvm::StringRef name) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -833,6 +851,12 @@ std::string vk::renderGlsl(const KernelProgram &p, llvm::StringRef name) {
     case DescriptorKind::TexelUint:
       os << "uniform texel buffer, r32ui";
       break;
+    case DescriptorKind::TexelHalf4:
+      os << "uniform texel buffer, rgba16f";
+      break;
+    case DescriptorKind::TexelHalf:
+      os << "uniform texel buffer, r16f";
+      break;
     }
     os << "\n";
   }
@@ -851,6 +875,8 @@ std::string vk::renderGlsl(const KernelProgram &p, llvm::StringRef name) {
           "#extension GL_KHR_shader_subgroup_vote : require\n"
           "#extension GL_KHR_shader_subgroup_arithmetic : require\n"
           "#endif\n";
+  if (llvm::any_of(p.bindings, bindsHalf))
+    os << "#extension GL_EXT_shader_16bit_storage : require\n";
   for (const auto &[macro, value] : p.defines)
     os << "#define " << macro << " " << value << "\n";
   os << "layout(" << p.workgroup << ") in;\n";
@@ -870,12 +896,36 @@ std::string vk::renderGlsl(const KernelProgram &p, llvm::StringRef name) {
       break;
     case DescriptorKind::TexelFloat4:
     case DescriptorKind::TexelFloat:
+    case DescriptorKind::TexelHalf4:
+    case DescriptorKind::TexelHalf:
       os << "uniform samplerBuffer " << b.name << ";\n";
       break;
     case DescriptorKind::TexelUint:
       os << "uniform usamplerBuffer " << b.name << ";\n";
       break;
     }
+  }
+  // NAME_STORE(e, v) writes element e of a storage binding and
+  // NAME_STORE4(i, v) its i-th group of four, converting from f32, so that
+  // templates write f32 and f16 tensors alike. f16 data stays a scalar
+  // array: 16-bit storage alone cannot index into an f16vec4.
+  for (const ShaderBinding &b : p.bindings) {
+    if (b.kind != DescriptorKind::Storage || !b.writes)
+      continue;
+    const std::string &n = b.name;
+    if (b.elementType == "vec4")
+      os << "#define " << n << "_STORE(e, v) " << n
+         << ".d[(e) >> 2u][(e) & 3u] = float(v)\n#define " << n
+         << "_STORE4(i, v) " << n << ".d[i] = vec4(v)\n";
+    else
+      os << "#define " << n << "_STORE(e, v) " << n << ".d[e] = "
+         << b.elementType << "(v)\n";
+    if (b.elementType == "float16_t")
+      os << "#define " << n << "_STORE4(i, v) { vec4 v_ = (v); uint i_ = 4u * "
+         << "(i); " << n << ".d[i_] = float16_t(v_.x); " << n
+         << ".d[i_ + 1u] = float16_t(v_.y); " << n
+         << ".d[i_ + 2u] = float16_t(v_.z); " << n
+         << ".d[i_ + 3u] = float16_t(v_.w); }\n";
   }
   if (!p.push.empty()) {
     os << "layout(push_constant) uniform Params {\n";

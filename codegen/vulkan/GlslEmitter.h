@@ -81,6 +81,10 @@ struct KernelProgram {
   std::vector<KernelVariant> variants;
 };
 
+/// Whether a binding reads or writes f16 data (the shader needs 16-bit
+/// storage).
+bool bindsHalf(const ShaderBinding &binding);
+
 /// Byte offsets of the weights (Schedule::constants order) inside the one
 /// weights buffer.
 using WeightOffsets = std::vector<int64_t>;

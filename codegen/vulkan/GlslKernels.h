@@ -31,8 +31,20 @@ llvm::SmallVector<int64_t, 6> contiguousStrides(llvm::ArrayRef<int64_t> shape);
 llvm::SmallVector<int64_t, 6> broadcastStrides(llvm::ArrayRef<int64_t> from,
                                                llvm::ArrayRef<int64_t> to);
 
-/// The GLSL word type an element type is stored as on the device.
+/// The GLSL type an element type is stored as on the device (float,
+/// float16_t, int or uint).
 std::string storageType(mlir::Type element);
+
+/// Bytes `value` takes on the device (KernelAbi.h's storage).
+int64_t deviceBytes(mlir::Value value);
+
+/// Makes an f32 storage binding an array of vec4 (f16 ones stay scalar
+/// arrays; NAME_STORE4 writes their groups of four).
+void useVec4(ShaderBinding &binding);
+
+/// The texel-buffer descriptor of an element type: float4 texels when
+/// `vec4`, else one element per texel (r32ui for integers and booleans).
+DescriptorKind texelKind(mlir::Type element, bool vec4);
 
 /// The bit pattern of a float.
 uint32_t floatBits(float value);

@@ -20,18 +20,22 @@ namespace attnc::vk {
 // Storage
 //===----------------------------------------------------------------------===//
 //
-// Every tensor element occupies one 32-bit word on the device, whatever its
-// dtype, so no shader needs 8-, 16- or 64-bit storage or arithmetic features:
-//   f16, f32, f64 -> float  (f16 and f64 are computed in f32)
+// Floating-point tensors are stored in their own width where the device
+// has it, everything else in one 32-bit word per element:
+//   f32 -> float, f16 -> float16_t (16-bit storage; arithmetic stays f32),
+//   f64 -> float (computed in f32)
 //   i32, i64      -> int    (i64 is narrowed to i32, saturating)
 //   bool (i1)     -> uint   (0 or 1)
 // The runtime converts inputs on the host while filling the staging buffer
 // and converts outputs back while reading it; weights are converted when the
 // library is compiled. A saturated i64 gather index stays out of range, so
-// the gather reports it instead of reading a wrapped row.
+// the gather reports it instead of reading a wrapped row. Shaders that touch
+// f16 storage need storageBuffer16BitAccess (kFeature16BitStorage).
 
-/// Bytes of one element on the device.
-constexpr int64_t kDeviceElementBytes = 4;
+/// Bytes of one element of C ABI dtype `dtype` (attnc_dtype) on the device.
+constexpr int64_t deviceElementBytes(int32_t dtype) {
+  return dtype == 0 /*ATTNC_F16*/ ? 2 : 4;
+}
 
 /// Offsets of tensors inside the arena and the weights buffer are multiples
 /// of this; a device whose minStorageBufferOffsetAlignment or
@@ -69,7 +73,29 @@ enum class DescriptorKind : uint32_t {
   TexelFloat = 2,
   /// `uniform usamplerBuffer` over R32_UINT texels (integers, keep-masks).
   TexelUint = 3,
+  /// `uniform samplerBuffer` over R16G16B16A16_SFLOAT texels (f16 data).
+  TexelHalf4 = 4,
+  /// `uniform samplerBuffer` over R16_SFLOAT texels (f16 data).
+  TexelHalf = 5,
 };
+
+/// Bytes of one texel of a texel-buffer descriptor (0 for storage buffers).
+constexpr uint32_t texelBytes(DescriptorKind kind) {
+  switch (kind) {
+  case DescriptorKind::TexelFloat4:
+    return 16;
+  case DescriptorKind::TexelHalf4:
+    return 8;
+  case DescriptorKind::TexelFloat:
+  case DescriptorKind::TexelUint:
+    return 4;
+  case DescriptorKind::TexelHalf:
+    return 2;
+  case DescriptorKind::Storage:
+    break;
+  }
+  return 0;
+}
 
 /// Which device buffer a binding views.
 enum class BufferKind : uint32_t {
@@ -122,7 +148,8 @@ enum class VariantKind : uint32_t { Portable = 0, Subgroup = 1 };
 // `attnc_vk_program_size` (uint64). All integers are little-endian; strings
 // are a uint32 byte count followed by the bytes; "u32[n]" is n words.
 //
-//   u32 kProgramMagic, u32 kProgramVersion
+//   u32 kProgramMagic, u32 kProgramVersion, u32 features (ProgramFeature
+//       bits every variant needs)
 //   u64 arenaBytes, u64 weightBytes, u64 weightOffset (from the blob start,
 //       kBufferAlignment-aligned)
 //   u32 numInputs;  per input:  u32 dtype (attnc_dtype), u64 elements
@@ -142,7 +169,13 @@ enum class VariantKind : uint32_t { Portable = 0, Subgroup = 1 };
 //   weights at weightOffset
 
 constexpr uint32_t kProgramMagic = 0x504B5641u; // "AVKP"
-constexpr uint32_t kProgramVersion = 1;
+constexpr uint32_t kProgramVersion = 2;
+
+/// Device features a whole program needs, whichever variants run.
+enum ProgramFeature : uint32_t {
+  /// f16 tensors in storage and texel buffers: storageBuffer16BitAccess.
+  kFeature16BitStorage = 1u << 0,
+};
 
 } // namespace attnc::vk
 

@@ -62,28 +62,31 @@ public:
   std::string bytes;
 };
 
-/// A weight's C ABI bytes as device words.
+/// Bytes per element of `element` on the device (KernelAbi.h).
+int64_t elementDeviceBytes(Type element) {
+  std::optional<DTypeKind> dtype = dtypeFromType(element);
+  return deviceElementBytes(
+      static_cast<int32_t>(dtype ? *dtype : DTypeKind::F32));
+}
+
+/// A weight's C ABI bytes as device elements: f32, f16 and i32 as they are,
+/// f64 as float, i64 narrowed to int32, bool as uint 0/1.
 llvm::Expected<std::string> deviceWords(attn::ConstantOp op) {
   llvm::Expected<std::string> bytes = getConstantBytes(op);
   if (!bytes)
     return bytes.takeError();
   auto type = op.getType().cast<RankedTensorType>();
   Type element = type.getElementType();
+  if (element.isF32() || element.isF16() || element.isInteger(32))
+    return bytes;
   int64_t count = type.getNumElements();
-  std::string words(count * kDeviceElementBytes, '\0');
+  std::string words(count * 4, '\0');
   auto put = [&](int64_t i, const void *word) {
     std::memcpy(&words[i * 4], word, 4);
   };
   const char *src = bytes->data();
   for (int64_t i = 0; i < count; ++i) {
-    if (element.isF32() || element.isInteger(32)) {
-      put(i, src + 4 * i);
-    } else if (element.isF16()) {
-      uint16_t h;
-      std::memcpy(&h, src + 2 * i, 2);
-      float f = halfToFloat(h);
-      put(i, &f);
-    } else if (element.isF64()) {
+    if (element.isF64()) {
       double d;
       std::memcpy(&d, src + 8 * i, 8);
       float f = static_cast<float>(d);
@@ -117,7 +120,10 @@ struct VulkanProgram {
   /// Distinct GLSL sources and their names; kernel i uses sources[use[i]].
   std::vector<std::pair<std::string, std::string>> sources;
   std::vector<int> use;
+  /// ProgramFeature bits the kernels need.
+  uint32_t features = 0;
 };
+
 
 llvm::Expected<VulkanProgram> buildProgram(ModuleOp module, PhaseTimer &timer) {
   llvm::Expected<func::FuncOp> entry = attn::findEntryFunction(module);
@@ -125,7 +131,7 @@ llvm::Expected<VulkanProgram> buildProgram(ModuleOp module, PhaseTimer &timer) {
     return entry.takeError();
   ScheduleOptions options;
   options.stridedAttentionViews = true;
-  options.elementBytes = [](Type) { return kDeviceElementBytes; };
+  options.elementBytes = elementDeviceBytes;
   llvm::Expected<Schedule> schedule = buildSchedule(*entry, options);
   if (!schedule)
     return schedule.takeError();
@@ -150,6 +156,9 @@ llvm::Expected<VulkanProgram> buildProgram(ModuleOp module, PhaseTimer &timer) {
   if (!kernels)
     return kernels.takeError();
   program.kernels = std::move(*kernels);
+  for (const KernelProgram &k : program.kernels)
+    if (llvm::any_of(k.bindings, bindsHalf))
+      program.features |= kFeature16BitStorage;
   std::map<std::string, int> bySource;
   std::map<std::string, int> familyCount;
   for (const KernelProgram &k : program.kernels) {
@@ -209,6 +218,7 @@ std::string serialise(const VulkanProgram &program,
   BlobWriter w;
   w.u32(kProgramMagic);
   w.u32(kProgramVersion);
+  w.u32(program.features);
   w.u64(program.schedule.arenaBytes);
   w.u64(program.weights.size());
   size_t weightOffsetAt = w.size();

@@ -260,6 +260,30 @@ Status Device::createLogicalDevice() {
   if (envFlag("ATTNC_VK_SUBGROUPS", forced))
     subgroupVariants = forced && supported;
 
+  // Optional features, enabled when present: 16-bit storage (f16 tensors)
+  // and f16 arithmetic (shaders that keep f16 values in shared memory).
+  VkPhysicalDevice16BitStorageFeatures storage16 = {
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+  VkPhysicalDeviceShaderFloat16Int8Features float16 = {
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+  storage16.pNext = &float16;
+  VkPhysicalDeviceFeatures2 features = {
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  features.pNext = &storage16;
+  vkGetPhysicalDeviceFeatures2(physical, &features);
+  halfStorage = storage16.storageBuffer16BitAccess == VK_TRUE;
+  halfArithmetic = float16.shaderFloat16 == VK_TRUE;
+  VkPhysicalDevice16BitStorageFeatures enable16 = {
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+  enable16.storageBuffer16BitAccess = storage16.storageBuffer16BitAccess;
+  VkPhysicalDeviceShaderFloat16Int8Features enableFloat16 = {
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+  enableFloat16.shaderFloat16 = float16.shaderFloat16;
+  enable16.pNext = &enableFloat16;
+  VkPhysicalDeviceFeatures2 enabled = {
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  enabled.pNext = &enable16;
+
   float priority = 1.0f;
   VkDeviceQueueCreateInfo queueInfo = {
       VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
@@ -267,6 +291,7 @@ Status Device::createLogicalDevice() {
   queueInfo.queueCount = 1;
   queueInfo.pQueuePriorities = &priority;
   VkDeviceCreateInfo info = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+  info.pNext = &enabled;
   info.queueCreateInfoCount = 1;
   info.pQueueCreateInfos = &queueInfo;
   if (Status s = checkResult(vkCreateDevice(physical, &info, nullptr, &device),
@@ -312,6 +337,12 @@ std::string Device::describe() const {
   if (subgroupVariants)
     text += ", subgroup kernels (" + std::to_string(subgroupSize) + " lanes)";
   return text;
+}
+
+bool Device::supportsTexelFormat(VkFormat format) const {
+  VkFormatProperties props;
+  vkGetPhysicalDeviceFormatProperties(physical, format, &props);
+  return props.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT;
 }
 
 int Device::findMemoryType(uint32_t typeBits, VkMemoryPropertyFlags required,

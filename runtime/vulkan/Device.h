@@ -52,6 +52,13 @@ public:
   /// supported and not a CPU device, unless $ATTNC_VK_SUBGROUPS says
   /// otherwise.
   bool usesSubgroupVariants() const { return subgroupVariants; }
+  /// Whether f16 tensors can live in storage buffers
+  /// (storageBuffer16BitAccess, enabled when present).
+  bool hasHalfStorage() const { return halfStorage; }
+  /// Whether shaders may compute on f16 values (shaderFloat16).
+  bool hasHalfArithmetic() const { return halfArithmetic; }
+  /// Whether `format` can back a uniform texel buffer.
+  bool supportsTexelFormat(VkFormat format) const;
   /// Nanoseconds per timestamp tick, or 0 without timestamps on the queue.
   double getTimestampPeriod() const { return timestampPeriod; }
 
@@ -90,6 +97,7 @@ private:
   VkPhysicalDeviceMemoryProperties memory = {};
   uint32_t subgroupSize = 1;
   bool subgroupVariants = false;
+  bool halfStorage = false, halfArithmetic = false;
   double timestampPeriod = 0;
 
   std::mutex messagesMutex;

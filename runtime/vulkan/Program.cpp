@@ -70,6 +70,7 @@ bool attnc::vk::parseProgram(const uint8_t *data, size_t size, Program &program,
             "the model with this attnc)";
     return false;
   }
+  program.features = r.u32();
   program.arenaBytes = r.u64();
   program.weightBytes = r.u64();
   uint64_t weightOffset = r.u64();

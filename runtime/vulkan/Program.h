@@ -23,6 +23,10 @@ namespace attnc::vk {
 struct ProgramTensor {
   int32_t dtype = 0; ///< attnc_dtype
   uint64_t elements = 0;
+  /// Bytes on the device (KernelAbi.h's storage).
+  uint64_t deviceBytes() const {
+    return elements * deviceElementBytes(dtype);
+  }
 };
 
 struct ProgramModule {
@@ -54,6 +58,8 @@ struct ProgramDispatch {
 };
 
 struct Program {
+  /// ProgramFeature bits.
+  uint32_t features = 0;
   uint64_t arenaBytes = 0, weightBytes = 0;
   const uint8_t *weights = nullptr;
   std::vector<ProgramTensor> inputs, outputs;

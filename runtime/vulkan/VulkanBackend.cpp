@@ -45,6 +45,10 @@ VkFormat texelFormat(DescriptorKind kind) {
     return VK_FORMAT_R32_SFLOAT;
   case DescriptorKind::TexelUint:
     return VK_FORMAT_R32_UINT;
+  case DescriptorKind::TexelHalf4:
+    return VK_FORMAT_R16G16B16A16_SFLOAT;
+  case DescriptorKind::TexelHalf:
+    return VK_FORMAT_R16_SFLOAT;
   case DescriptorKind::Storage:
     break;
   }
@@ -143,6 +147,14 @@ Status VulkanBackend::init(const attnc_rt_model_info &info,
                   "Vulkan: device '" + device->describe() +
                       "' needs buffer offsets aligned to more than " +
                       std::to_string(kBufferAlignment) + " bytes");
+  if ((program.features & kFeature16BitStorage) &&
+      !(device->hasHalfStorage() &&
+        device->supportsTexelFormat(VK_FORMAT_R16_SFLOAT) &&
+        device->supportsTexelFormat(VK_FORMAT_R16G16B16A16_SFLOAT)))
+    return Status(ATTNC_ERROR_DEVICE,
+                  "Vulkan: the model stores f16 tensors, but device '" +
+                      device->describe() +
+                      "' lacks 16-bit storage buffers or f16 texel buffers");
   for (auto step :
        {&VulkanBackend::createBuffers, &VulkanBackend::uploadWeights,
         &VulkanBackend::createKernels, &VulkanBackend::createDescriptors,
@@ -154,21 +166,21 @@ Status VulkanBackend::init(const attnc_rt_model_info &info,
 
 Status VulkanBackend::createBuffers() {
   Status s;
+  // Sizes round up to whole words: a descriptor covers at least 4 bytes.
   auto make = [&](VkDeviceSize bytes, MemoryPlacement placement) {
-    return s.ok() ? Buffer::create(*device, bytes, placement, s) : nullptr;
+    return s.ok() ? Buffer::create(*device, (bytes + 3) / 4 * 4, placement, s)
+                  : nullptr;
   };
   VkDeviceSize uploadBytes = 0, downloadBytes = 0;
   for (const ProgramTensor &t : program.inputs) {
-    inputBuffers.push_back(
-        make(t.elements * kDeviceElementBytes, MemoryPlacement::Device));
+    inputBuffers.push_back(make(t.deviceBytes(), MemoryPlacement::Device));
     uploadOffsets.push_back(uploadBytes);
-    uploadBytes = alignUp(uploadBytes + t.elements * kDeviceElementBytes);
+    uploadBytes = alignUp(uploadBytes + t.deviceBytes());
   }
   for (const ProgramTensor &t : program.outputs) {
-    outputBuffers.push_back(
-        make(t.elements * kDeviceElementBytes, MemoryPlacement::Device));
+    outputBuffers.push_back(make(t.deviceBytes(), MemoryPlacement::Device));
     downloadOffsets.push_back(downloadBytes);
-    downloadBytes = alignUp(downloadBytes + t.elements * kDeviceElementBytes);
+    downloadBytes = alignUp(downloadBytes + t.deviceBytes());
   }
   statusOffset = downloadBytes;
   downloadBytes += kStatusWords * 4;
@@ -234,11 +246,10 @@ Status VulkanBackend::createKernels() {
                         std::to_string(storage + texel) +
                         " buffers, more than the device allows per shader");
     for (const ProgramBinding &b : d.bindings) {
-      uint64_t limit =
-          b.kind == DescriptorKind::Storage
-              ? limits.maxStorageBufferRange
-              : uint64_t(limits.maxTexelBufferElements) *
-                    (b.kind == DescriptorKind::TexelFloat4 ? 16 : 4);
+      uint64_t limit = b.kind == DescriptorKind::Storage
+                           ? limits.maxStorageBufferRange
+                           : uint64_t(limits.maxTexelBufferElements) *
+                                 texelBytes(b.kind);
       if (b.bytes > limit)
         return Status(ATTNC_ERROR_DEVICE,
                       "Vulkan: a tensor of '" + d.label + "' has " +
@@ -353,15 +364,14 @@ Status VulkanBackend::createDescriptors() {
         infos[j] = {buffer.getHandle(), b.offset, range};
         write.pBufferInfo = &infos[j];
       } else {
-        VkDeviceSize texelBytes =
-            b.kind == DescriptorKind::TexelFloat4 ? 16 : 4;
+        VkDeviceSize texel = texelBytes(b.kind);
         VkBufferViewCreateInfo viewInfo = {
             VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
         viewInfo.buffer = buffer.getHandle();
         viewInfo.format = texelFormat(b.kind);
         viewInfo.offset = b.offset;
         viewInfo.range =
-            std::max(range / texelBytes, VkDeviceSize(1)) * texelBytes;
+            std::max(range / texel, VkDeviceSize(1)) * texel;
         if (viewInfo.offset + viewInfo.range > buffer.getSize())
           viewInfo.range = VK_WHOLE_SIZE;
         if (Status s = checkResult(
@@ -389,7 +399,7 @@ Status VulkanBackend::record() {
   sequence->fill(*status, 0);
   for (size_t i = 0; i < inputBuffers.size(); ++i)
     sequence->copy(*upload, uploadOffsets[i], *inputBuffers[i], 0,
-                   program.inputs[i].elements * kDeviceElementBytes);
+                   program.inputs[i].deviceBytes());
   const VkAccessFlags shaderAccess =
       VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
   sequence->barrier(VK_PIPELINE_STAGE_TRANSFER_BIT,
@@ -416,7 +426,7 @@ Status VulkanBackend::record() {
                     VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT);
   for (size_t i = 0; i < outputBuffers.size(); ++i)
     sequence->copy(*outputBuffers[i], 0, *download, downloadOffsets[i],
-                   program.outputs[i].elements * kDeviceElementBytes);
+                   program.outputs[i].deviceBytes());
   sequence->copy(*status, 0, *download, statusOffset, kStatusWords * 4);
   sequence->barrier(VK_PIPELINE_STAGE_TRANSFER_BIT,
                     VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
@@ -442,7 +452,7 @@ attnc_status VulkanBackend::run(const void *const *inputs, void *const *outputs,
   for (size_t i = 0; i < program.inputs.size(); ++i)
     toDeviceWords(program.inputs[i].dtype, inputs[i],
                   program.inputs[i].elements,
-                  reinterpret_cast<uint32_t *>(staging + uploadOffsets[i]));
+                  staging + uploadOffsets[i]);
   Status s = sequence->submitAndWait();
   if (s.ok())
     s = checkValidation("while running the model");
@@ -470,10 +480,8 @@ attnc_status VulkanBackend::run(const void *const *inputs, void *const *outputs,
     return ATTNC_ERROR_RUNTIME;
   }
   for (size_t i = 0; i < program.outputs.size(); ++i)
-    fromDeviceWords(
-        program.outputs[i].dtype,
-        reinterpret_cast<const uint32_t *>(results + downloadOffsets[i]),
-        program.outputs[i].elements, outputs[i]);
+    fromDeviceWords(program.outputs[i].dtype, results + downloadOffsets[i],
+                    program.outputs[i].elements, outputs[i]);
   return ATTNC_OK;
 }
 

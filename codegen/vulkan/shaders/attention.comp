@@ -261,11 +261,11 @@ void main() {
     [[unroll]] for (uint d = 0u; d < DV4; ++d) {
       vec4 a = acc[r * DV4 + d] * inv;
 #if KV_VEC4
-      outBuf.d[oBase / 4u + d] = a;
+      outBuf_STORE4(oBase / 4u + d, a);
 #else
       [[unroll]] for (uint c = 0u; c < 4u; ++c)
         if (d * 4u + c < pc.dv)
-          outBuf.d[oBase + d * 4u + c] = a[c];
+          outBuf_STORE(oBase + d * 4u + c, a[c]);
 #endif
     }
   }

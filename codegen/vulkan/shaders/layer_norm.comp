@@ -48,11 +48,7 @@ void main() {
 #if HAS_BIAS
     y += ELEMENT(biasTex, k);
 #endif
-#if IN_VEC4
-    outBuf.d[(base + k) >> 2u][k & 3u] = y;
-#else
-    outBuf.d[base + k] = y;
-#endif
+    outBuf_STORE(base + k, y);
   }
 }
 #else
@@ -83,9 +79,9 @@ void main() {
     y += TEXEL(biasTex, k);
 #endif
 #if IN_VEC4
-    outBuf.d[(base + k) >> 2u] = y;
+    outBuf_STORE4((base + k) >> 2u, y);
 #else
-    outBuf.d[base + k] = y.x;
+    outBuf_STORE(base + k, y.x);
 #endif
   }
 }

@@ -41,11 +41,7 @@ float loadB(uint e) {
 
 // Element e of C.
 void storeC(uint e, float x) {
-#if C_VEC4
-  cBuf.d[e >> 2u][e & 3u] = x;
-#else
-  cBuf.d[e] = x;
-#endif
+  cBuf_STORE(e, x);
 }
 
 void batchOffsets(out uint aOff, out uint bOff, out uint cOff) {
@@ -193,13 +189,13 @@ void main() {
 #if C_VEC4
     [[unroll]] for (uint j = 0u; j < TN / 4u; ++j)
       if (col0 + 4u * j < pc.n)
-        cBuf.d[rowBase / 4u + j] =
+        cBuf_STORE4(rowBase / 4u + j,
             vec4(acc[i * TN + 4u * j], acc[i * TN + 4u * j + 1u],
-                 acc[i * TN + 4u * j + 2u], acc[i * TN + 4u * j + 3u]);
+                 acc[i * TN + 4u * j + 2u], acc[i * TN + 4u * j + 3u]));
 #else
     [[unroll]] for (uint j = 0u; j < TN; ++j)
       if (col0 + j < pc.n)
-        cBuf.d[rowBase + j] = acc[i * TN + j];
+        cBuf_STORE(rowBase + j, acc[i * TN + j]);
 #endif
   }
 }

@@ -80,7 +80,7 @@ void main() {
   acc = MIN(acc);
 #endif
   if (gl_LocalInvocationID.x == 0u)
-    outBuf.d[o] = acc;
+    outBuf_STORE(o, acc);
 }
 #else
 void main() {
@@ -122,6 +122,6 @@ void main() {
 #if RED_OP == 1
   acc /= T(pc.count);
 #endif
-  outBuf.d[o] = acc;
+  outBuf_STORE(o, acc);
 }
 #endif

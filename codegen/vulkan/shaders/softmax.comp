@@ -61,11 +61,7 @@ float score(uint row, uint mBase, uint base, uint k) {
 }
 
 void storeOut(uint e, float y) {
-#if IN_VEC4
-  outBuf.d[e >> 2u][e & 3u] = y;
-#else
-  outBuf.d[e] = y;
-#endif
+  outBuf_STORE(e, y);
 }
 
 void main() {
@@ -158,9 +154,9 @@ void main() {
                  : exp(s[c] - mx) * inv;
 #endif
 #if IN_VEC4
-    outBuf.d[(base + k) >> 2u] = y;
+    outBuf_STORE4((base + k) >> 2u, y);
 #else
-    outBuf.d[base + k * pc.inner] = y.x;
+    outBuf_STORE(base + k * pc.inner, y.x);
 #endif
   }
 }

@@ -28,6 +28,7 @@ std::vector<uint8_t> minimalBlob() {
   };
   u32(kProgramMagic);
   u32(kProgramVersion);
+  u32(0);   // features
   u64(256); // arena
   u64(64);  // weights
   size_t weightOffsetAt = b.size();
