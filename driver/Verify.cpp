@@ -7,6 +7,7 @@
 #include "driver/LoadedModel.h"
 #include "ir/ModelConventions.h"
 #include "oracle/Interpreter.h"
+#include "passes/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/ScopeExit.h"
@@ -123,21 +124,6 @@ llvm::Expected<Results> runOnTarget(ModuleOp module, llvm::StringRef targetName,
   return toOracle(*outputs);
 }
 
-/// True when any tensor of `module` is f16.
-bool storesHalf(ModuleOp module) {
-  auto isHalf = [](Type t) {
-    auto tensor = t.dyn_cast<RankedTensorType>();
-    return tensor && tensor.getElementType().isF16();
-  };
-  WalkResult found = module.walk([&](Operation *op) {
-    if (llvm::any_of(op->getResultTypes(), isHalf) ||
-        llvm::any_of(op->getOperandTypes(), isHalf))
-      return WalkResult::interrupt();
-    return WalkResult::advance();
-  });
-  return found.wasInterrupted();
-}
-
 } // namespace
 
 LogicalResult attnc::verifyModel(ModuleOp module, const VerifyOptions &options,
@@ -163,7 +149,7 @@ LogicalResult attnc::verifyModel(ModuleOp module, const VerifyOptions &options,
 
   // Half-precision storage (an f16 model, or --precision=f16) is judged at
   // the f16 tolerance at every stage, bisect included.
-  bool half = options.pipeline.halfPrecision || storesHalf(module);
+  bool half = options.pipeline.halfPrecision || attn::hasHalfTensors(module);
   Tolerance pipelineTolerance = half ? kF16Tolerance : kPipelineTolerance;
   Tolerance targetTolerance = half ? kF16Tolerance : kFp32TargetTolerance;
   OwningOpRef<ModuleOp> optimized = module.clone();

@@ -11,6 +11,7 @@
 #include "ir/AttnOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -31,7 +32,14 @@ std::unique_ptr<Pass> createSplitHeadsPass();
 /// Emits a remark for each softmax that was not fused, saying why.
 std::unique_ptr<Pass> createReportFusionPass();
 /// Makes every f32 tensor f16 inside the function, keeping its signature.
-std::unique_ptr<Pass> createConvertToF16Pass();
+std::unique_ptr<Pass> createConvertFloatStoragePass();
+/// The same, storing in `to` (f16 or f32).
+std::unique_ptr<Pass> createConvertFloatStoragePass(bool toHalf);
+/// True when an op under `root` reads or writes an f16 tensor.
+bool hasHalfTensors(Operation *root);
+/// Runs attn-convert-float-storage{to=f32} on every function of `module`
+/// that has f16 tensors (targets that compute and store in f32).
+LogicalResult storeHalfAsFloat(ModuleOp module);
 
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"

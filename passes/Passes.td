@@ -125,23 +125,28 @@ def ReportFusion : Pass<"attn-report-fusion", "func::FuncOp"> {
   let constructor = "mlir::attn::createReportFusionPass()";
 }
 
-def ConvertToF16 : Pass<"attn-convert-f16", "func::FuncOp"> {
-  let summary = "Store an f32 model's tensors in half precision";
+def ConvertFloatStorage : Pass<"attn-convert-float-storage", "func::FuncOp"> {
+  let summary = "Store a function's f32 tensors as f16, or its f16 ones as f32";
   let description = [{
-    What `--precision=f16` runs after the graph pipeline, before code
-    generation: every f32 tensor of the function becomes f16 (what is
-    stored between kernels), while each kernel still accumulates and keeps
-    its statistics in f32. f32 constants are rounded to f16, finite values
-    beyond its range saturating to +-65504 (so `finfo(float32).min` masks
-    stay finite); f32 arguments are cast to f16 on entry and f16 results
-    back to f32 before the return, so the function type -- the library's C
-    ABI -- does not change. Other element types are left alone.
+    With `to=f16` (what `--precision=f16` appends to the pipeline): every
+    f32 tensor of the function becomes f16 -- what is stored between
+    kernels -- while each kernel still accumulates and keeps its statistics
+    in f32. f32 constants are rounded to f16, finite values beyond its
+    range saturating to +-65504 (so `finfo(float32).min` masks stay
+    finite). With `to=f32` (how the CPU target runs an f16 model): every
+    f16 tensor becomes f32, exactly. Either way arguments are cast on entry
+    and results cast back before the return, so the function type -- the
+    library's C ABI -- does not change. Other element types are left alone.
 
     Before: `%y = attn.matmul %x, %w : (tensor<2x8xf32>, tensor<8x8xf32>)`.
-    After:  `%x16 = attn.cast %x : ... to tensor<2x8xf16>` and
+    After (to=f16): `%x16 = attn.cast %x : ... to tensor<2x8xf16>` and
             `%y = attn.matmul %x16, %w16 : ... -> tensor<2x8xf16>`.
   }];
-  let constructor = "mlir::attn::createConvertToF16Pass()";
+  let constructor = "mlir::attn::createConvertFloatStoragePass()";
+  let options = [
+    Option<"to", "to", "std::string", /*default=*/"\"f16\"",
+           "the element type to store: f16 or f32">
+  ];
   let dependentDialects = ["mlir::attn::AttnDialect"];
 }
 

@@ -36,7 +36,7 @@ void mlir::attn::buildAttnPipeline(OpPassManager &pm,
     fn.addPass(createReportFusionPass());
   // Last, so that every fusion sees the f32 graph the model was written as.
   if (options.convertToF16)
-    fn.addPass(createConvertToF16Pass());
+    fn.addPass(createConvertFloatStoragePass(/*toHalf=*/true));
 }
 
 void mlir::attn::registerAttnPipeline() {

@@ -20,6 +20,7 @@
 #include "codegen/cpu/EmbeddedData.h"
 #include "codegen/cpu/ModelEmitter.h"
 #include "ir/ModelConventions.h"
+#include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringExtras.h"
@@ -188,6 +189,15 @@ llvm::Expected<CompiledModule> compileModule(mlir::ModuleOp module,
       createTargetMachine(options.cpu);
   if (!machine)
     return machine.takeError();
+  // The kernels compute and store f32: an f16 model runs on an f32 copy of
+  // its graph behind the same f16 signature.
+  mlir::OwningOpRef<mlir::ModuleOp> widened;
+  if (mlir::attn::hasHalfTensors(module)) {
+    widened = module.clone();
+    if (mlir::failed(mlir::attn::storeHalfAsFloat(*widened)))
+      return makeError("cannot widen the model's f16 tensors to f32");
+    module = *widened;
+  }
   llvm::Expected<mlir::func::FuncOp> entry =
       mlir::attn::findEntryFunction(module);
   if (!entry)
