@@ -291,8 +291,8 @@ def prepare(args):
     for sub in ("mlir", "libs", "data"):
         os.makedirs(os.path.join(work, sub), exist_ok=True)
     os.makedirs(carry, exist_ok=True)
-    help_text = subprocess.run([attnc, "compile", "--help"], capture_output=True, text=True).stdout
-    has_precision = "precision" in help_text
+    r = subprocess.run([attnc, "compile", "--help"], capture_output=True, text=True)
+    has_precision = "--precision" in r.stdout + r.stderr
     # f32 graphs; f16 graphs (f16 inputs and outputs) compiled with
     # --precision=f16 where attnc has it.
     precisions = [("f32", []), ("f16", ["--precision=f16"] if has_precision else [])]
@@ -774,12 +774,17 @@ def peer_time(torch, fn, budget_s):
     return median([s.elapsed_time(e) for s, e in events])
 
 
+def torch_device(torch):
+    """Where references are computed and peers run."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def torch_peers(torch, case, inputs_f32, ref, budget_s):
     """{dtype: (ms, max abs error vs the fp64 reference)} for SDPA / matmul."""
     F = torch.nn.functional
     res = {}
     for label, dt in (("fp32", torch.float32), ("fp16", torch.float16), ("bf16", torch.bfloat16)):
-        t = {k: torch.from_numpy(v).to("cuda") for k, v in inputs_f32.items()}
+        t = {k: torch.from_numpy(v).to(ref.device) for k, v in inputs_f32.items()}
         t = {k: (v.to(dt) if v.is_floating_point() else v) for k, v in t.items()}
         if case["op"] == "matmul":
             fn = lambda: torch.matmul(t["a"], t["b"])
@@ -832,7 +837,7 @@ def run(args):
         manifest = json.load(open(os.path.join(tmp, "manifest.json")))
         mode = manifest["mode"]
         cuda = torch.cuda.is_available()
-        dev = "cuda" if cuda else "cpu"
+        dev = torch_device(torch)
         checker = Checker(torch, dev)
         tol = {p: tuple(manifest["tolerances"][p]) for p in ("f32", "f16")}
         validation = not args.no_validation
