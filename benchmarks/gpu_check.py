@@ -53,6 +53,8 @@ DEFAULT_F32_TOLERANCE = (2e-4, 2e-4)
 # Libraries loaded by one worker process: a process that loads many attnc
 # libraries can run out of dynamic TLS slots, so each worker takes few.
 LIBS_PER_WORKER = 8
+# A worker still running after this long (a hung device) is stopped.
+WORKER_TIMEOUT_S = 150
 
 # Device-side time budget for the timed runs of one library, in seconds.
 TIMING_BUDGET_S = {"full": 1.5, "smoke": 0.3}
@@ -734,11 +736,15 @@ class Runner:
                     os.remove(j["result"])
             with open(path, "w") as f:
                 json.dump(chunk, f)
-            r = subprocess.run([sys.executable, os.path.abspath(__file__), "worker", path],
-                               capture_output=True, text=True)
             died = None
-            if r.returncode != 0:
-                died = "worker exited with status %d: %s" % (r.returncode, (r.stderr or r.stdout)[-1500:].strip())
+            try:
+                r = subprocess.run([sys.executable, os.path.abspath(__file__), "worker", path],
+                                   capture_output=True, text=True, timeout=WORKER_TIMEOUT_S)
+                if r.returncode != 0:
+                    died = "worker exited with status %d: %s" % (
+                        r.returncode, (r.stderr or r.stdout)[-1500:].strip())
+            except subprocess.TimeoutExpired:
+                died = "worker timed out after %d s" % WORKER_TIMEOUT_S
             for j in chunk:
                 if os.path.exists(j["result"]):
                     results[j["id"]] = json.load(open(j["result"]))
@@ -784,10 +790,9 @@ def torch_peers(torch, case, inputs_f32, ref, budget_s):
     F = torch.nn.functional
     res = {}
     for label, dt in (("fp32", torch.float32), ("fp16", torch.float16), ("bf16", torch.bfloat16)):
-        t = {k: torch.from_numpy(v).to(ref.device) for k, v in inputs_f32.items()}
-        t = {k: (v.to(dt) if v.is_floating_point() else v) for k, v in t.items()}
+        t = {k: torch.from_numpy(a).to(ref.device).to(dt) for k, a in inputs_f32.items()}
         if case["op"] == "matmul":
-            fn = lambda: torch.matmul(t["a"], t["b"])
+            args, kw, fn = (t["a"], t["b"]), {}, torch.matmul
         else:
             kw = {"is_causal": case["causal"] != "none"}
             q, k, v = t["q"], t["k"], t["v"]
@@ -798,11 +803,11 @@ def torch_peers(torch, case, inputs_f32, ref, budget_s):
                 except TypeError:  # torch without enable_gqa: repeat the kv heads
                     g = case["Hq"] // case["Hkv"]
                     k, v = k.repeat_interleave(g, 1), v.repeat_interleave(g, 1)
-            fn = lambda: F.scaled_dot_product_attention(q, k, v, **kw)
-        ms = peer_time(torch, fn, budget_s)
-        err = float((fn().to(torch.float64) - ref).abs().max())
+            args, fn = (q, k, v), F.scaled_dot_product_attention
+        ms = peer_time(torch, lambda: fn(*args, **kw), budget_s)
+        err = float((fn(*args, **kw).to(torch.float64) - ref).abs().max())
         res[label] = (ms, err)
-        del t, fn
+        t = args = None
     return res
 
 
