@@ -508,50 +508,74 @@ class Model:
         self.lib.attnc_model_destroy(self.handle)
 
 
-def run_job(job):
-    """Runs one library: a checked run (validation as asked), then timed runs."""
-    result = {"id": job["id"], "ok": False}
+def bind(model, job, result):
+    """Loads the job's inputs for `model` (checked against its descriptors)
+    and allocates its outputs: (inputs, outputs, output names, (input
+    dtypes, output dtypes))."""
+    in_descs, out_descs = model.describe(False), model.describe(True)
+    inputs, fed = [], {}
+    for name, dtype, shape in in_descs:
+        if name not in job["inputs"]:
+            raise AttncError("the library has an input %r the job does not give" % name)
+        a = np.load(job["inputs"][name])
+        want = np.dtype(ATTNC_DTYPES[dtype])
+        if tuple(a.shape) != shape:
+            raise AttncError("input %s: library wants shape %s, given %s" % (name, shape, a.shape))
+        if a.dtype != want:
+            if a.dtype.kind != "f" or want.kind != "f":
+                raise AttncError("input %s: library wants %s, given %s" % (name, want, a.dtype))
+            # What the library was fed goes back to the reference.
+            a = a.astype(want)
+            fed[name] = os.path.join(job["out_dir"], "fed_%s.npy" % name)
+            np.save(fed[name], a)
+        inputs.append(np.ascontiguousarray(a))
+    result["fed"] = fed
+    outputs = [np.zeros(shape, dtype=ATTNC_DTYPES[dtype]) for _, dtype, shape in out_descs]
+    dtypes = ([d for _, d, _ in in_descs], [d for _, d, _ in out_descs])
+    model.in_dtypes, model.out_dtypes = dtypes
+    return inputs, outputs, [n for n, _, _ in out_descs], dtypes
+
+
+def save_outputs(job, result, names, outputs):
+    result["outputs"] = {}
+    for name, a in zip(names, outputs):
+        path = os.path.join(job["out_dir"], "out_%s.npy" % name)
+        np.save(path, a)
+        result["outputs"][name] = path
+
+
+def run_job(job, result):
+    """Runs one library: a checked run (validation as asked), then, for a
+    timing job, timed runs on an instance without validation. A timing job
+    whose validated run fails is still timed (its error stays recorded)."""
     library = Library(job["lib"])
-    model = library.create(job["validation"])
+    io = None
     try:
-        result["device"] = model.device
-        in_descs, out_descs = model.describe(False), model.describe(True)
-        inputs, fed = [], {}
-        for name, dtype, shape in in_descs:
-            if name not in job["inputs"]:
-                raise AttncError("the library has an input %r the job does not give" % name)
-            a = np.load(job["inputs"][name])
-            want = np.dtype(ATTNC_DTYPES[dtype])
-            if tuple(a.shape) != shape:
-                raise AttncError("input %s: library wants shape %s, given %s" % (name, shape, a.shape))
-            if a.dtype != want:
-                if a.dtype.kind != "f" or want.kind != "f":
-                    raise AttncError("input %s: library wants %s, given %s" % (name, want, a.dtype))
-                a = a.astype(want)
-                fed[name] = os.path.join(job["out_dir"], "fed_%s.npy" % name)
-                np.save(fed[name], a)
-            inputs.append(np.ascontiguousarray(a))
-        outputs = [np.zeros(shape, dtype=ATTNC_DTYPES[dtype]) for _, dtype, shape in out_descs]
-        model.in_dtypes = [d for _, d, _ in in_descs]
-        model.out_dtypes = [d for _, d, _ in out_descs]
-        t0 = time.perf_counter()
-        model.run(inputs, outputs)
-        result["first_wall_ms"] = (time.perf_counter() - t0) * 1e3
-        result["outputs"] = {}
-        for (name, _, _), a in zip(out_descs, outputs):
-            path = os.path.join(job["out_dir"], "out_%s.npy" % name)
-            np.save(path, a)
-            result["outputs"][name] = path
-        result["fed"] = fed
-    finally:
-        model.destroy()
+        model = library.create(job["validation"])
+        try:
+            result["device"] = model.device
+            io = bind(model, job, result)
+            t0 = time.perf_counter()
+            model.run(io[0], io[1])
+            result["first_wall_ms"] = (time.perf_counter() - t0) * 1e3
+            save_outputs(job, result, io[2], io[1])
+        finally:
+            model.destroy()
+    except AttncError as e:
+        if not job.get("timing"):
+            raise
+        result["error"] = ("with validation: " if job["validation"] else "") + str(e)
     if job.get("timing"):
         model = library.create(False)
         try:
-            model.in_dtypes = [d for _, d, _ in in_descs]
-            model.out_dtypes = [d for _, d, _ in out_descs]
+            result["device"] = model.device
+            if io is None:
+                io = bind(model, job, result)
+            inputs, outputs, names, (model.in_dtypes, model.out_dtypes) = io
             for _ in range(2):
                 model.run(inputs, outputs)
+            if "outputs" not in result:
+                save_outputs(job, result, names, outputs)
             lo, hi = job["reps"]
             t0 = time.perf_counter()
             model.run(inputs, outputs)
@@ -566,17 +590,19 @@ def run_job(job):
             result["gpu_ms"], result["wall_ms"] = gpu, wall
         finally:
             model.destroy()
-    result["ok"] = True
-    return result
+    result["ok"] = "error" not in result
 
 
 def worker(args):
     jobs = json.load(open(args.jobs))
     for job in jobs:
+        result = {"id": job["id"], "ok": False}
         try:
-            result = run_job(job)
-        except (AttncError, OSError, ValueError) as e:
-            result = {"id": job["id"], "ok": False, "error": str(e)}
+            run_job(job, result)
+        except Exception as e:  # one library's failure is reported, the next runs
+            result["ok"] = False
+            msg = "%s: %s" % (type(e).__name__, e) if not isinstance(e, AttncError) else str(e)
+            result["error"] = result["error"] + "; " + msg if "error" in result else msg
         with open(job["result"], "w") as f:
             json.dump(result, f)
 
@@ -894,8 +920,10 @@ def run(args):
             """Compares every output of one run; returns the worst max abs error."""
             if not result.get("ok"):
                 runner.fail("%s: %s" % (case["id"], result.get("error", "failed")))
-                return None
-            runner.devices.add(result["device"])
+                if "outputs" not in result:
+                    return None
+            if result.get("device"):
+                runner.devices.add(result["device"])
             for name, path in result.get("fed", {}).items():
                 inputs[name] = np.load(path)
             t = tol[case["precision"]]
