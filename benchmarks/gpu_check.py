@@ -1012,7 +1012,14 @@ def run(args):
             shutil.rmtree(os.path.join(tmp, "io"), ignore_errors=True)
 
         elapsed = time.time() - t_start
-        # The report.
+        print()
+        if runner.failures:
+            print("%d check(s) FAILED:" % len(runner.failures))
+            for f in runner.failures:
+                print("  " + f.splitlines()[0][:300])
+        else:
+            print("all checks passed")
+        # The report, the table last.
         print()
         print("## GPU check, %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
         print()
@@ -1038,7 +1045,9 @@ def run(args):
               "median; torch fp32 matmul with allow_tf32=%s" % (
                   tol["f32"][0], tol["f16"][0],
                   torch.backends.cuda.matmul.allow_tf32 if cuda else "n/a"))
-        print("- run time of this check: %.0f s" % elapsed)
+        print("- run time of this check: %.0f s; %s" % (
+            elapsed, "all checks passed" if not runner.failures else
+            "%d check(s) FAILED (listed above)" % len(runner.failures)))
         print()
         print("| op | B,Hq,Hkv,S,D / size | causal | attnc f32 ms | attnc f32 TF/s | attnc f16 ms | "
               "attnc f16 TF/s | torch fp32 TF/s | torch fp16 TF/s | torch bf16 TF/s | "
@@ -1076,13 +1085,7 @@ def run(args):
                            "torch": torch.__version__, "failures": runner.failures,
                            "rows": [{"case": r["case"], "attnc": r["attnc"], "torch": r.get("torch")}
                                     for r in rows]}, f, indent=1, default=str)
-        if runner.failures:
-            print("%d check(s) FAILED:" % len(runner.failures))
-            for f in runner.failures:
-                print("  " + f.splitlines()[0][:300])
-            return 1
-        print("all checks passed")
-        return 0
+        return 1 if runner.failures else 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

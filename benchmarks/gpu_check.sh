@@ -90,9 +90,7 @@ run)
   log=${OUT:-/tmp}/gpu_check.log
   set +e
   PYTHONUNBUFFERED=1 "${PYTHON:-python3}" benchmarks/gpu_check.py run --dir "$dir" "${args[@]}" 2>&1 | tee "$log"
-  rc=${PIPESTATUS[0]}
-  echo "(log: $log)"
-  exit "$rc"
+  exit "${PIPESTATUS[0]}"
   ;;
 smoke)
   build=${1:-$root/build}
