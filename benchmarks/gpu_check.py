@@ -297,7 +297,9 @@ def prepare(args):
     has_precision = "--precision" in r.stdout + r.stderr
     # f32 graphs; f16 graphs (f16 inputs and outputs) compiled with
     # --precision=f16 where attnc has it.
-    precisions = [("f32", []), ("f16", ["--precision=f16"] if has_precision else [])]
+    f16_flags = args.f16_flags.split() if args.f16_flags is not None else \
+        (["--precision=f16"] if has_precision else [])
+    precisions = [("f32", []), ("f16", f16_flags)]
     tolerances = read_tolerances()
 
     cases, jobs = [], []
@@ -348,13 +350,14 @@ def prepare(args):
                           "expected": {n: "data/%s/expected/%s.npy" % (stem, n) for n in expected}})
 
     t0 = time.time()
-    print("compiling %d libraries with %s (%s)..." % (len(jobs), attnc,
-          "--precision=f16 for f16" if has_precision else "no --precision flag: f16 graphs as they are"))
+    print("compiling %d libraries with %s (f16 graphs with %s)..." % (
+        len(jobs), attnc, " ".join(f16_flags) if f16_flags else
+        "no flag" + ("" if has_precision else ": attnc has no --precision")))
     failures = compile_jobs(attnc, jobs, args.jobs)
-    for f in failures:
+    for f in failures[:3]:
         print("error: compile failed: " + f, file=sys.stderr)
     if failures:
-        sys.exit(1)
+        sys.exit("error: %d of %d libraries did not compile" % (len(failures), len(jobs)))
     print("compiled in %.0f s" % (time.time() - t0))
 
     # Libraries too large to carry (weights are constants in a spec model).
@@ -373,7 +376,7 @@ def prepare(args):
         "commit_subject": git("log", "-1", "--format=%s"),
         "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
         "prepared": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "precision_flag": has_precision, "tolerances": tolerances,
+        "precision_flag": has_precision, "f16_flags": f16_flags, "tolerances": tolerances,
         "skipped": skipped, "cases": cases,
     }
     with open(os.path.join(work, "manifest.json"), "w") as f:
@@ -1026,8 +1029,9 @@ def run(args):
         print("- attnc: %s%s (\"%s\"), libraries prepared %s%s" % (
             manifest["commit"], " + uncommitted changes" if manifest["dirty"] else "",
             manifest["commit_subject"], manifest["prepared"],
-            ", f16 with --precision=f16" if manifest["precision_flag"] else
-            ", f16 = f16 graphs (attnc without --precision)"))
+            ", f16 = f16 graphs compiled with " + " ".join(manifest["f16_flags"])
+            if manifest["f16_flags"] else ", f16 = f16 graphs, no compile flag" +
+            ("" if manifest["precision_flag"] else " (attnc has no --precision)")))
         print("- GPU: %s" % (smi or "none (nvidia-smi not available)"))
         for d in sorted(runner.devices):
             print("- attnc_model_device: %s" % d)
@@ -1098,6 +1102,9 @@ def main():
     pp.add_argument("--work", default=None, help="default: build/gpu-check (build/gpu-check-smoke)")
     pp.add_argument("--smoke", action="store_true", help="tiny benchmark shapes, for lavapipe")
     pp.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="parallel compiles")
+    pp.add_argument("--f16-flags", default=None,
+                    help="attnc compile flags of the f16 graphs (default: --precision=f16 "
+                    "when attnc has it, else none)")
     pp.add_argument("--max-lib-mib", type=int, default=8,
                     help="leave out libraries larger than this (spec models carry their weights)")
     pr = sub.add_parser("run", help="check and time the packed libraries (GPU machine)")

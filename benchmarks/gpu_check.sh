@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # gpu_check.sh - attnc's Vulkan libraries on an NVIDIA GPU, checked and timed next to PyTorch.
 #
-#   benchmarks/gpu_check.sh prepare [BUILD_DIR]   here: compile every library the check
-#       needs with BUILD_DIR/tools/attnc (default build/) into build/gpu-check/, pack them
-#       into build/gpu-check/carry/pack.tar.xz, download the Vulkan loader (.gl/) and
-#       validation layer debs, and print the `device` call to make.
+#   benchmarks/gpu_check.sh prepare [BUILD_DIR] [OPTIONS]   here: compile every library
+#       the check needs with BUILD_DIR/tools/attnc (default build/) into build/gpu-check/,
+#       pack them into build/gpu-check/carry/pack.tar.xz, download the Vulkan loader (.gl/)
+#       and validation layer debs, and print the `device` call to make. OPTIONS go to
+#       `gpu_check.py prepare` (--f16-flags="...", --max-lib-mib=N).
 #   benchmarks/gpu_check.sh run [--dir DIR] [--no-validation]   on the GPU machine: unpack
 #       the loader and the layer, then benchmarks/gpu_check.py run: (a) the conformance
 #       matrix and example models with validation on, (b) the benchmark shapes checked
 #       against fp64 and timed next to torch; one markdown table last; exit 1 on any
 #       failed check. The log also goes to $OUT/gpu_check.log when OUT is set.
-#   benchmarks/gpu_check.sh smoke [BUILD_DIR]     here, on lavapipe: prepare --smoke (tiny
+#   benchmarks/gpu_check.sh smoke [BUILD_DIR] [OPTIONS]   here, on lavapipe: prepare --smoke (tiny
 #       benchmark shapes, into build/gpu-check-smoke/) and run it; torch timings skipped.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,9 +37,10 @@ download_debs() {
 
 case "$cmd" in
 prepare)
-  build=${1:-$root/build}
-  attnc=$build/tools/attnc
-  "$host_py" benchmarks/gpu_check.py prepare --attnc "$attnc" --work "$root/build/gpu-check"
+  build=$root/build
+  if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then build=$1; shift; fi
+  "$host_py" benchmarks/gpu_check.py prepare --attnc "$build/tools/attnc" \
+    --work "$root/build/gpu-check" "$@"
   grep -qx '/.gl/' .gitignore 2>/dev/null ||
     grep -qx '/.gl/' "$(git rev-parse --git-common-dir)/info/exclude" 2>/dev/null ||
     echo '/.gl/' >> "$(git rev-parse --git-common-dir)/info/exclude"
@@ -93,13 +95,14 @@ run)
   exit "${PIPESTATUS[0]}"
   ;;
 smoke)
-  build=${1:-$root/build}
+  build=$root/build
+  if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then build=$1; shift; fi
   "$host_py" benchmarks/gpu_check.py prepare --smoke --attnc "$build/tools/attnc" \
-    --work "$root/build/gpu-check-smoke"
+    --work "$root/build/gpu-check-smoke" "$@"
   PYTHON=$host_py "$0" run --dir build/gpu-check-smoke/carry
   ;;
 *)
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
   ;;
 esac
