@@ -337,7 +337,7 @@ def prepare(args):
             cmd += ["--input", "%s=%s" % (name, os.path.join(data, name + ".npy"))]
         subprocess.run(cmd, capture_output=True, text=True, check=True)
         expected = sorted(f[:-4] for f in os.listdir(os.path.join(data, "expected")) if f.endswith(".npy"))
-        example_precisions = precisions if has_precision else precisions[:1]
+        example_precisions = precisions if f16_flags else precisions[:1]
         for precision, flags in example_precisions:
             tag = "%s_%s" % (stem, precision)
             lib = os.path.join(work, "libs", "lib%s.so" % tag)
@@ -887,9 +887,9 @@ def run(args):
         runner.log("torch %s, %s; nvidia-smi: %s" % (
             torch.__version__, ("CUDA " + torch.cuda.get_device_name(0)) if cuda else "no CUDA",
             smi or "not available"))
-        runner.log("tolerances: f32 atol=rtol=%g (%s); f16 atol=rtol=%g (%s)" % (
-            tol["f32"][0], manifest["tolerances"]["f32_source"], tol["f16"][0],
-            manifest["tolerances"]["f16_source"]))
+        runner.log("tolerances: f32 atol=%g rtol=%g (%s); f16 atol=%g rtol=%g (%s)" % (
+            tol["f32"] + (manifest["tolerances"]["f32_source"],) + tol["f16"] +
+            (manifest["tolerances"]["f16_source"],)))
         for s in manifest["skipped"]:
             runner.log("not in this pack: " + s)
 
@@ -1043,12 +1043,12 @@ def run(args):
                   len({c["name"] for c in conf if c["group"] == "example"}),
                   "on" if validation else "off",
                   "all within tolerance" if n_conf_fail == 0 else "%d FAILED" % n_conf_fail))
-        print("- tolerances: f32 atol=rtol=%g, f16 atol=rtol=%g; TF/s count 4·B·H·Sq·Sk·D "
+        print("- tolerances: f32 atol=%g rtol=%g, f16 atol=%g rtol=%g; TF/s count 4·B·H·Sq·Sk·D "
               "(causal half) and 2·M·N·K; attnc ms = median GPU-timestamp time "
               "(attnc_model_last_run_ms), wall = median attnc_model_run; torch = CUDA events, "
               "median; torch fp32 matmul with allow_tf32=%s" % (
-                  tol["f32"][0], tol["f16"][0],
-                  torch.backends.cuda.matmul.allow_tf32 if cuda else "n/a"))
+                  tol["f32"] + tol["f16"] +
+                  (torch.backends.cuda.matmul.allow_tf32 if cuda else "n/a",)))
         print("- run time of this check: %.0f s; %s" % (
             elapsed, "all checks passed" if not runner.failures else
             "%d check(s) FAILED (listed above)" % len(runner.failures)))
