@@ -863,11 +863,14 @@ def run(args):
         sys.exit("error: %s missing: run `benchmarks/gpu_check.sh prepare` first" % pack)
     runner.tmp = tmp = tempfile.mkdtemp(prefix="attnc-gpu-check-")
     try:
-        with tarfile.open(pack) as tar:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(tmp, filter="data")
-            else:
-                tar.extractall(tmp)
+        try:
+            with tarfile.open(pack) as tar:
+                if hasattr(tarfile, "data_filter"):
+                    tar.extractall(tmp, filter="data")
+                else:
+                    tar.extractall(tmp)
+        except (tarfile.CompressionError, tarfile.ReadError):  # a Python without lzma
+            subprocess.run(["tar", "-xJf", pack, "-C", tmp], check=True)
         manifest = json.load(open(os.path.join(tmp, "manifest.json")))
         mode = manifest["mode"]
         cuda = torch.cuda.is_available()

@@ -56,7 +56,7 @@ prepare)
 
 Now, in ONE device call (the check prints its own run time; it is sized for under five minutes):
   run(command="for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig; benchmarks/gpu_check.sh run",
-      carry=[".gl", "build/gpu-check/carry"], timeout_s=540)
+      carry=[".gl", "build/gpu-check/carry"], timeout_s=420)
 then give_back. The table at the end of the output goes into BENCHMARKS.md ("GPU check");
 the whole log comes back as gpu_check.log.
 EOF
