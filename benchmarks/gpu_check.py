@@ -50,8 +50,9 @@ DEFAULT_F16_TOLERANCE = (5e-3, 5e-3)
 # The fp32 tolerance when the header cannot be read (kFp32TargetTolerance).
 DEFAULT_F32_TOLERANCE = (2e-4, 2e-4)
 
-# Libraries loaded by one worker process: a process that loads many attnc
-# libraries can run out of dynamic TLS slots, so each worker takes few.
+# Libraries loaded by one worker process: on the H200, a Python process
+# holding torch (CUDA) that had loaded 28 attnc libraries failed in ld.so's
+# TLS bookkeeping, so workers never import torch and each takes few.
 LIBS_PER_WORKER = 8
 # A worker still running after this long (a hung device) is stopped.
 WORKER_TIMEOUT_S = 150
