@@ -1049,10 +1049,10 @@ def run(args):
                   "all within tolerance" if n_conf_fail == 0 else "%d FAILED" % n_conf_fail))
         print("- tolerances: f32 atol=%g rtol=%g, f16 atol=%g rtol=%g; TF/s count 4·B·H·Sq·Sk·D "
               "(causal half) and 2·M·N·K; attnc ms = median GPU-timestamp time "
-              "(attnc_model_last_run_ms), wall = median attnc_model_run; torch = CUDA events, "
-              "median; torch fp32 matmul with allow_tf32=%s" % (
+              "(attnc_model_last_run_ms), wall = median attnc_model_run; %s" % (
                   tol["f32"] + tol["f16"] +
-                  (torch.backends.cuda.matmul.allow_tf32 if cuda else "n/a",)))
+                  ("torch = median of CUDA events, fp32 matmul with allow_tf32=%s" %
+                   torch.backends.cuda.matmul.allow_tf32 if cuda else "torch not timed",)))
         print("- run time of this check: %.0f s; %s" % (
             elapsed, "all checks passed" if not runner.failures else
             "%d check(s) FAILED (listed above)" % len(runner.failures)))
