@@ -211,6 +211,34 @@ std::array<int64_t, 3> outputStrides(Value written, attn::AttentionOp op) {
   return {strides[0], strides[1], strides[2]};
 }
 
+/// The launch of the cooperative-matrix attention (attention_coopmat.comp).
+struct CoopmatTiling {
+  uint32_t warps = 4, keys = 16;
+  bool doubleBuffer = false;
+  uint32_t sharedBytes = 0;
+};
+
+/// The largest key block (64, 32 or 16 keys), double-buffered when it
+/// fits, whose shared memory stays within 48 KiB (the common limit of
+/// GPUs with cooperative matrices) -- 32 KiB for the emulated form, which
+/// runs on lavapipe. Head dims in 16-column chunks.
+CoopmatTiling coopmatTiling(uint32_t d16, uint32_t dv16, bool emulated) {
+  const uint32_t budget = emulated ? 32768 : 49152;
+  CoopmatTiling t;
+  for (uint32_t keys : {64u, 32u, 16u})
+    for (bool twice : {true, false}) {
+      uint32_t tiles = (twice ? 2 : 1) * keys * 16 * (d16 + dv16) * 2;
+      // Scores (f32), probabilities (f16) and the row exchange per warp,
+      // plus the emulated products' operand scratch.
+      uint32_t perWarp = 16 * keys * 4 + 16 * keys * 2 + 32 * 4 +
+                         (emulated ? 512 * 4 : 0);
+      t = {4, keys, twice, tiles + t.warps * perWarp};
+      if (t.sharedBytes <= budget)
+        return t;
+    }
+  return t;
+}
+
 llvm::Expected<KernelProgram> emitAttention(const Schedule &schedule,
                                             const WeightOffsets &weights,
                                             const Kernel &kernel,
@@ -242,8 +270,20 @@ llvm::Expected<KernelProgram> emitAttention(const Schedule &schedule,
 
   KernelProgram p;
   p.family = "attention";
-  p.body = shaders::kAttention;
   p.subgroupVariant = true;
+  // Cooperative-matrix variants compute on f16 operands, so they are built
+  // only for f16 data, whose rounding they then add nothing to.
+  auto isHalf = [](Value v) {
+    return v.getType().cast<RankedTensorType>().getElementType().isF16();
+  };
+  p.coopmatVariant = isHalf(op.getQuery()) && isHalf(op.getKey()) &&
+                     isHalf(op.getValue()) && d <= 256 && dv <= 256;
+  p.body = std::string(shaders::kAttentionCommon) + "\n" +
+           (p.coopmatVariant ? "#if ATTNC_COOPMAT\n" +
+                                   std::string(shaders::kAttentionCoopmat) +
+                                   "#else\n" + shaders::kAttention +
+                                   "#endif\n"
+                             : std::string(shaders::kAttention));
   // Rows read as float4 texels and written as vec4s need 4-aligned rows and
   // head dims.
   bool vec4 = d % 4 == 0 && dv % 4 == 0;
@@ -309,6 +349,12 @@ llvm::Expected<KernelProgram> emitAttention(const Schedule &schedule,
                      {2, "KEYS", 8},
                      {3, "D4", 16},
                      {4, "DV4", 16}};
+  if (p.coopmatVariant)
+    p.specConstants.insert(p.specConstants.end(), {{5, "WARPS", 4},
+                                                   {6, "BC", 32},
+                                                   {7, "D16", 4},
+                                                   {8, "DV16", 4},
+                                                   {9, "DOUBLE_BUF", 0}});
   auto launch = [&](VariantKind kind, uint32_t lanes, uint32_t rows,
                     uint32_t keys) {
     KernelVariant v;
@@ -333,6 +379,24 @@ llvm::Expected<KernelProgram> emitAttention(const Schedule &schedule,
   KernelVariant subgroup = launch(VariantKind::Subgroup, 64, 1, tileKeys);
   subgroup.sharedBytes = 16 * tileKeys * (d4 + dv4);
   p.variants = {portable, subgroup};
+  if (p.coopmatVariant) {
+    uint32_t d16 = (d + 15) / 16, dv16 = (dv + 15) / 16;
+    for (VariantKind kind :
+         {VariantKind::Coopmat, VariantKind::CoopmatEmulated}) {
+      CoopmatTiling t = coopmatTiling(d16, dv16,
+                                      kind == VariantKind::CoopmatEmulated);
+      KernelVariant v;
+      v.kind = kind;
+      v.groups = {static_cast<uint32_t>((sq + 16 * t.warps - 1) /
+                                        (16 * t.warps)),
+                  static_cast<uint32_t>(hq), static_cast<uint32_t>(batch)};
+      v.spec = {{0, 32 * t.warps}, {1, 1},  {2, 1},  {3, d4},
+                {4, dv4},          {5, t.warps}, {6, t.keys}, {7, d16},
+                {8, dv16},         {9, t.doubleBuffer ? 1u : 0u}};
+      v.sharedBytes = t.sharedBytes;
+      p.variants.push_back(v);
+    }
+  }
   return p;
 }
 
@@ -867,7 +931,13 @@ std::string vk::renderGlsl(const KernelProgram &p, llvm::StringRef name) {
   if (p.subgroupVariant)
     os << "// variants: ATTNC_SUBGROUP 0 (portable) and 1 (subgroup "
           "operations)\n";
+  if (p.coopmatVariant)
+    os << "// variants: ATTNC_COOPMAT 1 with COOPMAT_EMULATED 0 "
+          "(GL_NV_cooperative_matrix) and 1 (emulated)\n";
   os << "#version 450\n";
+  if (p.coopmatVariant)
+    os << "#ifndef ATTNC_COOPMAT\n#define ATTNC_COOPMAT 0\n#endif\n"
+          "#ifndef COOPMAT_EMULATED\n#define COOPMAT_EMULATED 0\n#endif\n";
   if (p.subgroupVariant)
     os << "#ifndef ATTNC_SUBGROUP\n#define ATTNC_SUBGROUP 0\n#endif\n"
           "#if ATTNC_SUBGROUP\n"

@@ -78,6 +78,9 @@ struct KernelProgram {
   std::string body;
   /// True when the body uses ATTNC_SUBGROUP (two variants are built).
   bool subgroupVariant = false;
+  /// True when the body also has ATTNC_COOPMAT variants (COOPMAT_EMULATED
+  /// 0 and 1).
+  bool coopmatVariant = false;
   std::vector<KernelVariant> variants;
 };
 

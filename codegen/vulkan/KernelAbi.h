@@ -138,7 +138,22 @@ enum StatusCode : uint32_t {
 // SIMD lanes, are the faster ones); ATTNC_VK_SUBGROUPS=0/1 overrides the
 // choice. No variant depends on a particular subgroup size.
 
-enum class VariantKind : uint32_t { Portable = 0, Subgroup = 1 };
+//
+// Attention on f16 data also comes in two cooperative-matrix variants
+// (ATTNC_COOPMAT 1): Coopmat, on GL_NV_cooperative_matrix, which the runtime
+// picks on a device with VK_NV_cooperative_matrix, 16x16x16 f16 products
+// with f32 accumulators and 32-lane subgroups; and CoopmatEmulated, the same
+// tiling and data flow with the matrix operations in plain GLSL, which the
+// runtime runs only when ATTNC_VK_COOPMAT=emulate asks for it (tests on
+// devices without cooperative matrices). ATTNC_VK_COOPMAT=0 turns the
+// cooperative-matrix variants off.
+enum class VariantKind : uint32_t {
+  Portable = 0,
+  Subgroup = 1,
+  Coopmat = 2,
+  CoopmatEmulated = 3,
+};
+constexpr int kVariantKinds = 4;
 
 //===----------------------------------------------------------------------===//
 // Program blob

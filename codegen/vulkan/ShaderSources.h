@@ -18,7 +18,9 @@ extern const char kMath[];
 /// reductions.glsl: workgroup sum / max / min for the row kernels.
 extern const char kReductions[];
 /// The kernel bodies.
+extern const char kAttentionCommon[];
 extern const char kAttention[];
+extern const char kAttentionCoopmat[];
 extern const char kMatmul[];
 extern const char kSoftmax[];
 extern const char kLayerNorm[];

@@ -180,30 +180,49 @@ llvm::Expected<VulkanProgram> buildProgram(ModuleOp module, PhaseTimer &timer) {
   return program;
 }
 
-/// Compiles every source in each variant it has; module index of
-/// (source, variant) is 2 * source + variant when present.
+/// The label suffix and the macros that select a variant of a source.
+std::pair<const char *, const char *> variantMacros(VariantKind kind) {
+  switch (kind) {
+  case VariantKind::Portable:
+    return {"", ""};
+  case VariantKind::Subgroup:
+    return {" (subgroup variant)", "#define ATTNC_SUBGROUP 1\n"};
+  case VariantKind::Coopmat:
+    return {" (cooperative-matrix variant)", "#define ATTNC_COOPMAT 1\n"};
+  case VariantKind::CoopmatEmulated:
+    return {" (emulated cooperative-matrix variant)",
+            "#define ATTNC_COOPMAT 1\n#define COOPMAT_EMULATED 1\n"};
+  }
+  return {"", ""};
+}
+
+using ModuleTable = std::vector<std::array<int, kVariantKinds>>;
+
+/// Compiles every source in each variant its kernels launch;
+/// moduleOf[source][variant] is the module's index, or -1.
 llvm::Expected<std::vector<CompiledModule>>
-compileModules(const VulkanProgram &program,
-               std::vector<std::array<int, 2>> &moduleOf) {
+compileModules(const VulkanProgram &program, ModuleTable &moduleOf) {
   std::vector<CompiledModule> modules;
-  moduleOf.assign(program.sources.size(), {-1, -1});
-  std::vector<bool> wantsSubgroup(program.sources.size(), false);
+  std::array<int, kVariantKinds> none;
+  none.fill(-1);
+  moduleOf.assign(program.sources.size(), none);
+  std::vector<std::array<bool, kVariantKinds>> wanted(
+      program.sources.size(), std::array<bool, kVariantKinds>{});
   for (auto [k, use] : llvm::enumerate(program.use))
-    if (use >= 0 && program.kernels[k].subgroupVariant)
-      wantsSubgroup[use] = true;
+    if (use >= 0)
+      for (const KernelVariant &v : program.kernels[k].variants)
+        wanted[use][static_cast<int>(v.kind)] = true;
   for (auto [i, source] : llvm::enumerate(program.sources)) {
-    for (VariantKind variant : {VariantKind::Portable, VariantKind::Subgroup}) {
-      if (variant == VariantKind::Subgroup && !wantsSubgroup[i])
+    for (int kind = 0; kind < kVariantKinds; ++kind) {
+      if (!wanted[i][kind])
         continue;
-      std::string label =
-          source.first +
-          (variant == VariantKind::Subgroup ? " (subgroup variant)" : "");
-      llvm::Expected<std::vector<uint32_t>> spirv = compileComputeShader(
-          source.second, label,
-          variant == VariantKind::Subgroup ? "#define ATTNC_SUBGROUP 1\n" : "");
+      auto variant = static_cast<VariantKind>(kind);
+      auto [suffix, macros] = variantMacros(variant);
+      llvm::Expected<std::vector<uint32_t>> spirv =
+          compileComputeShader(source.second, source.first + suffix, macros);
       if (!spirv)
         return spirv.takeError();
-      moduleOf[i][static_cast<int>(variant)] = modules.size();
+      moduleOf[i][kind] = modules.size();
       modules.push_back({source.first, variant, std::move(*spirv)});
     }
   }
@@ -213,7 +232,7 @@ compileModules(const VulkanProgram &program,
 /// The program blob (KernelAbi.h).
 std::string serialise(const VulkanProgram &program,
                       const std::vector<CompiledModule> &modules,
-                      const std::vector<std::array<int, 2>> &moduleOf) {
+                      const ModuleTable &moduleOf) {
   func::FuncOp func = program.schedule.func;
   BlobWriter w;
   w.u32(kProgramMagic);
@@ -318,7 +337,7 @@ public:
     if (kind != EmitKind::Spirv)
       return makeError("the vulkan target cannot emit '" + emitKindName(kind) +
                        "'");
-    std::vector<std::array<int, 2>> moduleOf;
+    ModuleTable moduleOf;
     llvm::Expected<std::vector<CompiledModule>> modules =
         compileModules(*program, moduleOf);
     if (!modules)
@@ -345,7 +364,7 @@ public:
     llvm::Expected<VulkanProgram> program = buildProgram(module, timer);
     if (!program)
       return program.takeError();
-    std::vector<std::array<int, 2>> moduleOf;
+    ModuleTable moduleOf;
     llvm::Expected<std::vector<CompiledModule>> modules =
         compileModules(*program, moduleOf);
     if (!modules)

@@ -273,6 +273,17 @@ Status Device::createLogicalDevice() {
   vkGetPhysicalDeviceFeatures2(physical, &features);
   halfStorage = storage16.storageBuffer16BitAccess == VK_TRUE;
   halfArithmetic = float16.shaderFloat16 == VK_TRUE;
+  bool coopmatUsable = supportsCoopmat(halfStorage && halfArithmetic);
+  coopmat = coopmatUsable;
+  coopmatEmulated = false;
+  if (const char *env = std::getenv("ATTNC_VK_COOPMAT")) {
+    if (std::strcmp(env, "0") == 0)
+      coopmat = false;
+    else if (std::strcmp(env, "emulate") == 0) {
+      coopmat = false;
+      coopmatEmulated = halfArithmetic;
+    }
+  }
   VkPhysicalDevice16BitStorageFeatures enable16 = {
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
   enable16.storageBuffer16BitAccess = storage16.storageBuffer16BitAccess;
@@ -283,6 +294,20 @@ Status Device::createLogicalDevice() {
   VkPhysicalDeviceFeatures2 enabled = {
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
   enabled.pNext = &enable16;
+  // Cooperative matrices: the extension, its feature and the Vulkan memory
+  // model GL_NV_cooperative_matrix shaders declare.
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV enableCoopmat = {
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  VkPhysicalDeviceVulkanMemoryModelFeatures enableModel = {
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES};
+  std::vector<const char *> extensions;
+  if (coopmatUsable) {
+    enableCoopmat.cooperativeMatrix = VK_TRUE;
+    enableModel.vulkanMemoryModel = VK_TRUE;
+    enableCoopmat.pNext = &enableModel;
+    enableFloat16.pNext = &enableCoopmat;
+    extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+  }
 
   float priority = 1.0f;
   VkDeviceQueueCreateInfo queueInfo = {
@@ -292,6 +317,8 @@ Status Device::createLogicalDevice() {
   queueInfo.pQueuePriorities = &priority;
   VkDeviceCreateInfo info = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
   info.pNext = &enabled;
+  info.enabledExtensionCount = extensions.size();
+  info.ppEnabledExtensionNames = extensions.data();
   info.queueCreateInfoCount = 1;
   info.pQueueCreateInfos = &queueInfo;
   if (Status s = checkResult(vkCreateDevice(physical, &info, nullptr, &device),
@@ -336,7 +363,65 @@ std::string Device::describe() const {
                      typeName(properties.deviceType);
   if (subgroupVariants)
     text += ", subgroup kernels (" + std::to_string(subgroupSize) + " lanes)";
+  if (coopmat)
+    text += ", cooperative matrices (NV, 16x16x16 f16)";
+  if (coopmatEmulated)
+    text += ", emulated cooperative matrices";
   return text;
+}
+
+bool Device::supportsCoopmat(bool halfSupport) const {
+  if (!halfSupport || subgroupSize != 32 ||
+      properties.apiVersion < VK_API_VERSION_1_2 ||
+      apiVersion < VK_API_VERSION_1_2)
+    return false;
+  uint32_t count = 0;
+  vkEnumerateDeviceExtensionProperties(physical, nullptr, &count, nullptr);
+  std::vector<VkExtensionProperties> available(count);
+  vkEnumerateDeviceExtensionProperties(physical, nullptr, &count,
+                                       available.data());
+  if (std::none_of(available.begin(), available.end(),
+                   [](const VkExtensionProperties &e) {
+                     return std::strcmp(e.extensionName,
+                                        VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) ==
+                            0;
+                   }))
+    return false;
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coop = {
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  VkPhysicalDeviceVulkanMemoryModelFeatures model = {
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES};
+  coop.pNext = &model;
+  VkPhysicalDeviceFeatures2 features = {
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  features.pNext = &coop;
+  vkGetPhysicalDeviceFeatures2(physical, &features);
+  if (!coop.cooperativeMatrix || !model.vulkanMemoryModel)
+    return false;
+  // The shaders multiply 16x16x16 f16 fragments into f32 accumulators.
+  auto query =
+      reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
+          vkGetInstanceProcAddr(
+              instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
+  if (!query)
+    return false;
+  uint32_t shapes = 0;
+  if (query(physical, &shapes, nullptr) != VK_SUCCESS)
+    return false;
+  std::vector<VkCooperativeMatrixPropertiesNV> props(
+      shapes, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
+  if (query(physical, &shapes, props.data()) != VK_SUCCESS)
+    return false;
+  return std::any_of(props.begin(), props.end(),
+                     [](const VkCooperativeMatrixPropertiesNV &p) {
+                       return p.MSize == 16 && p.NSize == 16 &&
+                              p.KSize == 16 &&
+                              p.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+                              p.BType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+                              p.CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
+                              p.DType == VK_COMPONENT_TYPE_FLOAT32_NV &&
+                              p.scope == VK_SCOPE_SUBGROUP_NV;
+                     });
 }
 
 bool Device::supportsTexelFormat(VkFormat format) const {

@@ -57,6 +57,14 @@ public:
   bool hasHalfStorage() const { return halfStorage; }
   /// Whether shaders may compute on f16 values (shaderFloat16).
   bool hasHalfArithmetic() const { return halfArithmetic; }
+  /// Whether kernels use their cooperative-matrix variants: the device has
+  /// VK_NV_cooperative_matrix with 16x16x16 f16 x f16 + f32 products at
+  /// subgroup scope, 32-lane subgroups, the Vulkan memory model and f16
+  /// storage and arithmetic, and $ATTNC_VK_COOPMAT is not 0.
+  bool usesCoopmat() const { return coopmat; }
+  /// Whether kernels use their emulated cooperative-matrix variants
+  /// ($ATTNC_VK_COOPMAT=emulate on a device with f16 arithmetic).
+  bool emulatesCoopmat() const { return coopmatEmulated; }
   /// Whether `format` can back a uniform texel buffer.
   bool supportsTexelFormat(VkFormat format) const;
   /// Nanoseconds per timestamp tick, or 0 without timestamps on the queue.
@@ -80,6 +88,7 @@ private:
   Status createInstance(bool validation);
   Status pickPhysicalDevice(const std::string &selector);
   Status createLogicalDevice();
+  bool supportsCoopmat(bool halfSupport) const;
   static VKAPI_ATTR VkBool32 VKAPI_CALL
   onMessage(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
             VkDebugUtilsMessageTypeFlagsEXT types,
@@ -98,6 +107,7 @@ private:
   uint32_t subgroupSize = 1;
   bool subgroupVariants = false;
   bool halfStorage = false, halfArithmetic = false;
+  bool coopmat = false, coopmatEmulated = false;
   double timestampPeriod = 0;
 
   std::mutex messagesMutex;

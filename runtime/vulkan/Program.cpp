@@ -98,6 +98,9 @@ bool attnc::vk::parseProgram(const uint8_t *data, size_t size, Program &program,
     d.bindings.resize(r.count(28));
     for (ProgramBinding &b : d.bindings) {
       b.kind = static_cast<DescriptorKind>(r.u32());
+      if (r.ok() && static_cast<uint32_t>(b.kind) >
+                        static_cast<uint32_t>(DescriptorKind::TexelHalf))
+        error = "dispatch '" + d.label + "' has an unknown binding kind";
       b.buffer = static_cast<BufferKind>(r.u32());
       b.index = r.u32();
       b.offset = r.u64();
@@ -120,6 +123,8 @@ bool attnc::vk::parseProgram(const uint8_t *data, size_t size, Program &program,
       }
       if (r.ok() && v.module >= program.modules.size())
         error = "dispatch '" + d.label + "' names a missing shader";
+      if (r.ok() && static_cast<uint32_t>(v.kind) >= kVariantKinds)
+        error = "dispatch '" + d.label + "' has an unknown shader variant";
     }
     if (r.ok() && d.push.size() > kMaxPushConstantBytes)
       error = "dispatch '" + d.label + "' has too many push constants";

@@ -61,7 +61,19 @@ public:
   Status init(const attnc_rt_model_info &info, const attnc_options &options);
 
   std::string describeDevice() const override {
-    return "vulkan: " + device->describe();
+    std::string text = "vulkan: " + device->describe();
+    const char *names[kVariantKinds] = {"portable", "subgroup",
+                                        "cooperative-matrix",
+                                        "emulated cooperative-matrix"};
+    int counts[kVariantKinds] = {};
+    for (const ProgramVariant *v : dispatchVariants)
+      ++counts[static_cast<int>(v->kind)];
+    std::string kinds;
+    for (int k = kVariantKinds - 1; k >= 0; --k)
+      if (counts[k])
+        kinds += (kinds.empty() ? "" : ", ") + std::to_string(counts[k]) +
+                 " " + names[k];
+    return kinds.empty() ? text : text + "; kernels: " + kinds;
   }
   attnc_status run(const void *const *inputs, void *const *outputs,
                    std::string &error) override;
@@ -218,9 +230,26 @@ Status VulkanBackend::uploadWeights() {
 Status VulkanBackend::createKernels() {
   const VkPhysicalDeviceLimits &limits = device->getLimits();
   for (const ProgramDispatch &d : program.dispatches) {
+    // The most specialised variant the device runs and has shared memory
+    // for: cooperative matrices, then subgroups, then portable.
+    auto preference = [&](const ProgramVariant &v) {
+      if (v.sharedBytes > limits.maxComputeSharedMemorySize)
+        return -1;
+      switch (v.kind) {
+      case VariantKind::Coopmat:
+        return device->usesCoopmat() ? 3 : -1;
+      case VariantKind::CoopmatEmulated:
+        return device->emulatesCoopmat() ? 3 : -1;
+      case VariantKind::Subgroup:
+        return device->usesSubgroupVariants() ? 2 : -1;
+      case VariantKind::Portable:
+        return 1;
+      }
+      return -1;
+    };
     const ProgramVariant *chosen = &d.variants.front();
     for (const ProgramVariant &v : d.variants)
-      if (v.kind == VariantKind::Subgroup && device->usesSubgroupVariants())
+      if (preference(v) > preference(*chosen))
         chosen = &v;
     const std::vector<std::pair<uint32_t, uint32_t>> &spec = chosen->spec;
     uint64_t shared = chosen->sharedBytes;

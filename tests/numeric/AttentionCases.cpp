@@ -100,21 +100,22 @@ llvm::ArrayRef<AttentionCase> test::getConformanceCases() {
   return kConformanceCases;
 }
 
-std::string test::buildAttentionModule(llvm::ArrayRef<AttentionCase> cases) {
+std::string test::buildAttentionModule(llvm::ArrayRef<AttentionCase> cases,
+                                       llvm::StringRef element) {
   std::string args, body, returns, types;
   for (auto [i, c] : llvm::enumerate(cases)) {
     std::string n = std::to_string(i);
-    std::string q = tensorType({c.b, c.hq, c.sq, c.d}, "f32");
-    std::string k = tensorType({c.b, c.hkv, c.sk, c.d}, "f32");
-    std::string v = tensorType({c.b, c.hkv, c.sk, c.dv}, "f32");
-    std::string o = tensorType({c.b, c.hq, c.sq, c.dv}, "f32");
+    std::string q = tensorType({c.b, c.hq, c.sq, c.d}, element);
+    std::string k = tensorType({c.b, c.hkv, c.sk, c.d}, element);
+    std::string v = tensorType({c.b, c.hkv, c.sk, c.dv}, element);
+    std::string o = tensorType({c.b, c.hq, c.sq, c.dv}, element);
     std::string qIn = "%q" + n, kIn = "%k" + n, vIn = "%v" + n;
     std::string result = o;
     if (c.transposed) {
-      std::string qt = tensorType({c.b, c.sq, c.hq, c.d}, "f32");
-      std::string kt = tensorType({c.b, c.sk, c.hkv, c.d}, "f32");
-      std::string vt = tensorType({c.b, c.sk, c.hkv, c.dv}, "f32");
-      result = tensorType({c.b, c.sq, c.hq, c.dv}, "f32");
+      std::string qt = tensorType({c.b, c.sq, c.hq, c.d}, element);
+      std::string kt = tensorType({c.b, c.sk, c.hkv, c.d}, element);
+      std::string vt = tensorType({c.b, c.sk, c.hkv, c.dv}, element);
+      result = tensorType({c.b, c.sq, c.hq, c.dv}, element);
       args += llvm::formatv("{0}%q{1}: {2}, %k{1}: {3}, %v{1}: {4}",
                             i ? ", " : "", n, qt, kt, vt);
       const char *perm = "{perm = array<i64: 0, 2, 1, 3>}";
@@ -131,7 +132,8 @@ std::string test::buildAttentionModule(llvm::ArrayRef<AttentionCase> cases) {
     }
     std::string maskOperand, maskType;
     if (c.mask != MaskKind::None) {
-      maskType = tensorType(maskShape(c), isKeepMask(c.mask) ? "i1" : "f32");
+      maskType = tensorType(maskShape(c),
+                            isKeepMask(c.mask) ? llvm::StringRef("i1") : element);
       args += llvm::formatv(", %m{0}: {1}", n, maskType);
       maskOperand = " mask %m" + n;
       maskType = ", " + maskType;
@@ -156,23 +158,24 @@ std::string test::buildAttentionModule(llvm::ArrayRef<AttentionCase> cases) {
 }
 
 std::vector<HostTensor>
-test::buildAttentionInputs(llvm::ArrayRef<AttentionCase> cases) {
+test::buildAttentionInputs(llvm::ArrayRef<AttentionCase> cases,
+                           DTypeKind floats) {
   std::mt19937 rng(1234);
   std::vector<HostTensor> inputs;
   for (const AttentionCase &c : cases) {
     if (c.transposed) {
-      inputs.push_back(randomTensor({c.b, c.sq, c.hq, c.d}, rng));
-      inputs.push_back(randomTensor({c.b, c.sk, c.hkv, c.d}, rng));
-      inputs.push_back(randomTensor({c.b, c.sk, c.hkv, c.dv}, rng));
+      inputs.push_back(randomTensor({c.b, c.sq, c.hq, c.d}, rng, floats));
+      inputs.push_back(randomTensor({c.b, c.sk, c.hkv, c.d}, rng, floats));
+      inputs.push_back(randomTensor({c.b, c.sk, c.hkv, c.dv}, rng, floats));
     } else {
-      inputs.push_back(randomTensor({c.b, c.hq, c.sq, c.d}, rng));
-      inputs.push_back(randomTensor({c.b, c.hkv, c.sk, c.d}, rng));
-      inputs.push_back(randomTensor({c.b, c.hkv, c.sk, c.dv}, rng));
+      inputs.push_back(randomTensor({c.b, c.hq, c.sq, c.d}, rng, floats));
+      inputs.push_back(randomTensor({c.b, c.hkv, c.sk, c.d}, rng, floats));
+      inputs.push_back(randomTensor({c.b, c.hkv, c.sk, c.dv}, rng, floats));
     }
     if (c.mask == MaskKind::None)
       continue;
     llvm::SmallVector<int64_t, 4> shape = maskShape(c);
-    HostTensor m(isKeepMask(c.mask) ? DTypeKind::Bool : DTypeKind::F32, shape);
+    HostTensor m(isKeepMask(c.mask) ? DTypeKind::Bool : floats, shape);
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
     std::normal_distribution<double> normal(0.0, 1.0);
     int64_t sk = shape[3], sq = shape[2];
@@ -206,7 +209,6 @@ test::buildAttentionInputs(llvm::ArrayRef<AttentionCase> cases) {
 void test::expectEmptyQueriesAreZero(const AttentionCase &c,
                                      const HostTensor &out) {
   int64_t offset = std::string(c.causal) == "bottom_right" ? c.sk - c.sq : 0;
-  const float *data = out.data<float>();
   for (int64_t b = 0; b < c.b; ++b)
     for (int64_t h = 0; h < c.hq; ++h)
       for (int64_t r = 0; r < c.sq; ++r) {
@@ -215,7 +217,7 @@ void test::expectEmptyQueriesAreZero(const AttentionCase &c,
         int64_t base = c.transposed ? ((b * c.sq + r) * c.hq + h) * c.dv
                                     : ((b * c.hq + h) * c.sq + r) * c.dv;
         for (int64_t x = 0; empty && x < c.dv; ++x)
-          ASSERT_EQ(data[base + x], 0.0f)
+          ASSERT_EQ(out.getAsDouble(base + x), 0.0)
               << c.name << ": query " << r << " sees no key";
       }
 }

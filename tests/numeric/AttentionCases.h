@@ -46,13 +46,16 @@ struct AttentionCase {
 llvm::ArrayRef<AttentionCase> getConformanceCases();
 
 /// One @forward returning every case's attention output, in order; its
-/// arguments are each case's q, k, v and (if any) mask.
-std::string buildAttentionModule(llvm::ArrayRef<AttentionCase> cases);
+/// arguments are each case's q, k, v and (if any) mask, with float tensors
+/// of `element` (f32 or f16).
+std::string buildAttentionModule(llvm::ArrayRef<AttentionCase> cases,
+                                 llvm::StringRef element = "f32");
 
 /// Seeded inputs for buildAttentionModule(cases): q, k, v ~ N(0, 1) and the
 /// masks, key 0 visible except in the fully masked row.
 std::vector<HostTensor>
-buildAttentionInputs(llvm::ArrayRef<AttentionCase> cases);
+buildAttentionInputs(llvm::ArrayRef<AttentionCase> cases,
+                     DTypeKind floats = DTypeKind::F32);
 
 /// Fails the test when a query of `c` that sees no key (the fully masked
 /// row, or a causal bound before key 0) has an output other than exact zero.

@@ -10,32 +10,46 @@ using namespace attnc;
 using namespace attnc::test;
 
 const char *test::variantName(Variant variant) {
-  return variant == Variant::Portable ? "portable" : "subgroup";
+  switch (variant) {
+  case Variant::Portable:
+    return "portable";
+  case Variant::Subgroup:
+    return "subgroup";
+  case Variant::CoopmatEmulated:
+    return "coopmat_emulated";
+  }
+  return "?";
 }
 
 llvm::Expected<std::unique_ptr<LoadedModel>>
 test::loadVulkan(const std::string &library, Variant variant) {
   // The runtime reads the variant choice when it opens the device.
-  setenv("ATTNC_VK_SUBGROUPS", variant == Variant::Subgroup ? "1" : "0", 1);
+  setenv("ATTNC_VK_SUBGROUPS", variant == Variant::Portable ? "0" : "1", 1);
+  if (variant == Variant::CoopmatEmulated)
+    setenv("ATTNC_VK_COOPMAT", "emulate", 1);
   attnc_options options = {};
   options.struct_size = sizeof(options);
   options.enable_validation = 1;
   llvm::Expected<std::unique_ptr<LoadedModel>> model =
       LoadedModel::load(library, options);
   unsetenv("ATTNC_VK_SUBGROUPS");
+  unsetenv("ATTNC_VK_COOPMAT");
   return model;
 }
 
 VulkanRun test::runOnVulkan(mlir::ModuleOp module,
-                            llvm::ArrayRef<HostTensor> inputs) {
+                            llvm::ArrayRef<HostTensor> inputs,
+                            llvm::ArrayRef<Variant> variants) {
   VulkanRun run;
   llvm::Expected<std::unique_ptr<TempLibrary>> lib =
       TempLibrary::compile(module, "vulkan");
   if (!lib) {
-    run.error[0] = run.error[1] = llvm::toString(lib.takeError());
+    std::string message = llvm::toString(lib.takeError());
+    for (std::string &e : run.error)
+      e = message;
     return run;
   }
-  for (Variant variant : {Variant::Portable, Variant::Subgroup}) {
+  for (Variant variant : variants) {
     int v = static_cast<int>(variant);
     llvm::Expected<std::unique_ptr<LoadedModel>> model =
         loadVulkan((*lib)->getPath(), variant);
@@ -52,7 +66,7 @@ VulkanRun test::runOnVulkan(mlir::ModuleOp module,
       run.error[v] = run.error[0];
       continue;
     }
-    run.device = (*model)->getDevice();
+    run.device = run.devices[v] = (*model)->getDevice();
     llvm::Expected<std::vector<HostTensor>> out = (*model)->run(inputs);
     if (!out)
       run.error[v] = llvm::toString(out.takeError());
@@ -64,7 +78,8 @@ VulkanRun test::runOnVulkan(mlir::ModuleOp module,
 
 std::unique_ptr<VulkanSuite> VulkanSuite::create(
     llvm::StringRef text,
-    llvm::function_ref<std::vector<HostTensor>(mlir::ModuleOp)> makeInputs) {
+    llvm::function_ref<std::vector<HostTensor>(mlir::ModuleOp)> makeInputs,
+    llvm::ArrayRef<Variant> variants) {
   std::unique_ptr<mlir::MLIRContext> context = createContext();
   mlir::OwningOpRef<mlir::ModuleOp> module = parseModule(*context, text);
   if (!module)
@@ -72,7 +87,7 @@ std::unique_ptr<VulkanSuite> VulkanSuite::create(
   auto suite = std::make_unique<VulkanSuite>();
   std::vector<HostTensor> inputs = makeInputs(*module);
   suite->expected = evaluateOracle(*module, inputs);
-  suite->run = runOnVulkan(*module, inputs);
+  suite->run = runOnVulkan(*module, inputs, variants);
   return suite;
 }
 

@@ -16,23 +16,30 @@
 
 namespace attnc::test {
 
-/// The kernel variants a test runs (codegen/vulkan/KernelAbi.h).
-enum class Variant { Portable, Subgroup };
+/// The kernel variants a test runs (codegen/vulkan/KernelAbi.h):
+/// CoopmatEmulated forces the emulated cooperative-matrix kernels where a
+/// kernel has them (f16 attention), else the subgroup ones.
+enum class Variant { Portable, Subgroup, CoopmatEmulated };
+constexpr int kVariants = 3;
 
 const char *variantName(Variant variant);
 
 /// Outputs of one run of a compiled module per variant, or why it failed.
 struct VulkanRun {
-  std::vector<HostTensor> outputs[2];
-  std::string error[2];
+  std::vector<HostTensor> outputs[kVariants];
+  std::string error[kVariants];
+  /// What the device said it ran, per variant.
+  std::string devices[kVariants];
   /// Set when the machine has no Vulkan driver at all (the tests skip).
   std::string skip;
   std::string device;
 };
 
 /// Compiles `module` for the Vulkan target and runs it on `inputs` once per
-/// variant (validation on: a validation message fails the run).
-VulkanRun runOnVulkan(mlir::ModuleOp module, llvm::ArrayRef<HostTensor> inputs);
+/// variant of `variants` (validation on: a validation message fails the run).
+VulkanRun runOnVulkan(mlir::ModuleOp module, llvm::ArrayRef<HostTensor> inputs,
+                      llvm::ArrayRef<Variant> variants = {Variant::Portable,
+                                                          Variant::Subgroup});
 
 /// A module's fp64 oracle outputs and its run on Vulkan in each variant,
 /// computed once for a whole test suite.
@@ -44,7 +51,9 @@ struct VulkanSuite {
   /// module on Vulkan; null (with a test failure) when `text` does not parse.
   static std::unique_ptr<VulkanSuite> create(
       llvm::StringRef text,
-      llvm::function_ref<std::vector<HostTensor>(mlir::ModuleOp)> makeInputs);
+      llvm::function_ref<std::vector<HostTensor>(mlir::ModuleOp)> makeInputs,
+      llvm::ArrayRef<Variant> variants = {Variant::Portable,
+                                          Variant::Subgroup});
 };
 
 /// Sets `got` to output `index` of `variant`'s run. Fails the test when the
