@@ -280,7 +280,8 @@ llvm::Expected<KernelProgram> emitAttention(const Schedule &schedule,
                      isHalf(op.getValue()) && d <= 256 && dv <= 256;
   p.body = std::string(shaders::kAttentionCommon) + "\n" +
            (p.coopmatVariant ? "#if ATTNC_COOPMAT\n" +
-                                   std::string(shaders::kAttentionCoopmat) +
+                                   std::string(shaders::kCoopmat) + "\n" +
+                                   shaders::kAttentionCoopmat +
                                    "#else\n" + shaders::kAttention +
                                    "#endif\n"
                              : std::string(shaders::kAttention));
@@ -502,8 +503,22 @@ llvm::Expected<KernelProgram> emitMatmul(const Schedule &schedule,
 
   KernelProgram p;
   p.family = "matmul";
-  p.body = shaders::kMatmul;
   p.subgroupVariant = true;
+  // Cooperative-matrix variants multiply f16 operands: only for f16 data.
+  p.coopmatVariant = op.getLhs()
+                         .getType()
+                         .cast<RankedTensorType>()
+                         .getElementType()
+                         .isF16() &&
+                     op.getRhs()
+                         .getType()
+                         .cast<RankedTensorType>()
+                         .getElementType()
+                         .isF16();
+  p.body = shaders::kMatmul;
+  if (p.coopmatVariant)
+    p.body += std::string("\n#if ATTNC_COOPMAT\n") + shaders::kCoopmat +
+              "\n" + shaders::kMatmulCoopmat + "#endif\n";
   p.defines = {{"A_VEC4", aVec4 ? "1" : "0"},
                {"B_VEC4", std::to_string(bVec4)},
                {"C_VEC4", cVec4 ? "1" : "0"}};
@@ -541,6 +556,12 @@ llvm::Expected<KernelProgram> emitMatmul(const Schedule &schedule,
                 "local_size_y_id = 1";
   p.specConstants = {
       {0, "", 16}, {1, "", 16}, {2, "TM", 4}, {3, "TN", 4}, {4, "BK", 16}};
+  if (p.coopmatVariant)
+    p.specConstants.insert(p.specConstants.end(), {{5, "WARPS", 4},
+                                                   {6, "WARPS_N", 2},
+                                                   {7, "FM", 2},
+                                                   {8, "FN", 2},
+                                                   {9, "DOUBLE_BUF", 0}});
 
   // Portable (CPU devices): workgroups of 8 invocations, one TM x TN block
   // of C each. Every fetch is a call on lavapipe, and a step of four k
@@ -567,6 +588,35 @@ llvm::Expected<KernelProgram> emitMatmul(const Schedule &schedule,
   subgroup.spec = {{0, 16}, {1, 16}, {2, 4}, {3, 4}, {4, 16}};
   subgroup.sharedBytes = 4 * 16 * (64 + 64);
   p.variants = {portable, subgroup};
+  if (p.coopmatVariant) {
+    // 2 x 2 warps of up to 4 x 4 accumulators (a 128 x 128 tile of C), 32
+    // deep, double-buffered, in at most 48 KiB; the emulated form, which
+    // lavapipe runs in 32 KiB, takes 2 x 2 fragments per warp, 16 deep.
+    // Fewer fragments where M or N is small.
+    auto fragments = [](int64_t extent, uint32_t most) {
+      uint32_t f = 1;
+      while (f < most && int64_t(32) * f < extent)
+        f *= 2;
+      return f;
+    };
+    for (VariantKind kind :
+         {VariantKind::Coopmat, VariantKind::CoopmatEmulated}) {
+      bool emulated = kind == VariantKind::CoopmatEmulated;
+      uint32_t most = emulated ? 2 : 4, bk = emulated ? 16 : 32;
+      uint32_t fm = fragments(m, most), fn = fragments(n, most);
+      uint32_t bm = 32 * fm, bn = 32 * fn;
+      KernelVariant v;
+      v.kind = kind;
+      v.groups = {static_cast<uint32_t>((n + bn - 1) / bn),
+                  static_cast<uint32_t>((m + bm - 1) / bm),
+                  static_cast<uint32_t>(batchCount)};
+      v.spec = {{0, 128}, {1, 1},  {2, 1},  {3, 1},  {4, bk},
+                {5, 4},   {6, 2},  {7, fm}, {8, fn}, {9, 1}};
+      v.sharedBytes = 2 * (bm * bk + bk * bn) * 2 + 4 * 256 * 4 +
+                      (emulated ? 4 * 512 * 4 : 0);
+      p.variants.push_back(v);
+    }
+  }
   return p;
 }
 

@@ -21,6 +21,9 @@ extern const char kReductions[];
 extern const char kAttentionCommon[];
 extern const char kAttention[];
 extern const char kAttentionCoopmat[];
+/// coopmat.glsl: real or emulated cooperative-matrix fragments.
+extern const char kCoopmat[];
+extern const char kMatmulCoopmat[];
 extern const char kMatmul[];
 extern const char kSoftmax[];
 extern const char kLayerNorm[];

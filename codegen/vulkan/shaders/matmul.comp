@@ -14,6 +14,7 @@
 // Subgroup variant (GPUs; it uses no subgroup operation): a workgroup of
 // WX x WY invocations computes a (WY * TM) x (WX * TN) tile, TM x TN outputs
 // each, from BK-deep slices of A and B staged in shared memory.
+// Cooperative-matrix variants (f16 data): matmul_coopmat.comp.
 //
 // Macros: A_VEC4 1 when A rows are read as float4 texels along k; B_VEC4
 // 0 element texels, 1 float4 texels along k (B columns contiguous), 2 float4
@@ -54,7 +55,9 @@ void batchOffsets(out uint aOff, out uint bOff, out uint cOff) {
   cOff = b0 * pc.cB0 + b1 * pc.cB1 + b2 * pc.cB2;
 }
 
-#if ATTNC_SUBGROUP
+#if ATTNC_COOPMAT
+// The cooperative-matrix main() follows (matmul_coopmat.comp).
+#elif ATTNC_SUBGROUP
 const uint WX = gl_WorkGroupSize.x;
 const uint WY = gl_WorkGroupSize.y;
 const uint BM = WY * TM;
