@@ -355,7 +355,8 @@ llvm::Expected<KernelProgram> emitAttention(const Schedule &schedule,
                                                    {6, "BC", 32},
                                                    {7, "D16", 4},
                                                    {8, "DV16", 4},
-                                                   {9, "DOUBLE_BUF", 0}});
+                                                   {9, "DOUBLE_BUF", 0},
+                                                   {10, "HG", 1}});
   auto launch = [&](VariantKind kind, uint32_t lanes, uint32_t rows,
                     uint32_t keys) {
     KernelVariant v;
@@ -386,14 +387,21 @@ llvm::Expected<KernelProgram> emitAttention(const Schedule &schedule,
          {VariantKind::Coopmat, VariantKind::CoopmatEmulated}) {
       CoopmatTiling t = coopmatTiling(d16, dv16,
                                       kind == VariantKind::CoopmatEmulated);
+      // Query heads of one kv head share the workgroup's K/V blocks: the
+      // largest power of two dividing both the group and the warps.
+      uint32_t heads = 1;
+      while (heads * 2 <= t.warps && (hq / hkv) % (heads * 2) == 0)
+        heads *= 2;
+      uint32_t rows = 16 * (t.warps / heads);
       KernelVariant v;
       v.kind = kind;
-      v.groups = {static_cast<uint32_t>((sq + 16 * t.warps - 1) /
-                                        (16 * t.warps)),
-                  static_cast<uint32_t>(hq), static_cast<uint32_t>(batch)};
-      v.spec = {{0, 32 * t.warps}, {1, 1},  {2, 1},  {3, d4},
-                {4, dv4},          {5, t.warps}, {6, t.keys}, {7, d16},
-                {8, dv16},         {9, t.doubleBuffer ? 1u : 0u}};
+      v.groups = {static_cast<uint32_t>((sq + rows - 1) / rows),
+                  static_cast<uint32_t>(hq / heads),
+                  static_cast<uint32_t>(batch)};
+      v.spec = {{0, 32 * t.warps}, {1, 1},        {2, 1},
+                {3, d4},           {4, dv4},      {5, t.warps},
+                {6, t.keys},       {7, d16},      {8, dv16},
+                {9, t.doubleBuffer ? 1u : 0u},    {10, heads}};
       v.sharedBytes = t.sharedBytes;
       p.variants.push_back(v);
     }

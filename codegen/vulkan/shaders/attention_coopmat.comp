@@ -1,7 +1,9 @@
 // attention_coopmat.comp - flash attention on cooperative matrices (f16
 // operands, f32 accumulation), FlashAttention-2 style: one workgroup per
-// (block of BR = 16 * WARPS query rows, head, batch); each warp of 32
-// invocations owns 16 rows.
+// (block of BR = 16 * WARPS / HG query rows, group of HG query heads that
+// read one kv head, batch); each warp of 32 invocations owns 16 rows of one
+// of the heads (warp w: head w % HG, rows 16 * (w / HG) ..), so with
+// grouped-query attention every staged K/V block serves HG heads.
 //
 // Per key block of BC keys: the workgroup stages the K and V rows of the
 // block in shared memory as f16 (double-buffered when DOUBLE_BUF: the next
@@ -21,11 +23,12 @@
 // matrix operations done in plain GLSL (coopmat.glsl, ahead of this file),
 // so devices without cooperative matrices (lavapipe in CI) run and test it.
 //
-// Specialisation constants: WARPS, BC (multiple of 16), D16 / DV16 (head
-// dims in 16-column chunks), DOUBLE_BUF. Push constants and bindings are
+// Specialisation constants: WARPS, HG (dividing WARPS and the kv group),
+// BC (multiple of 16), D16 / DV16 (head dims in 16-column chunks),
+// DOUBLE_BUF. Push constants and bindings are
 // attention.comp's.
 
-const uint BR = 16u * WARPS; // query rows per workgroup
+const uint BR = 16u * (WARPS / HG); // query rows per workgroup
 const uint DP = 16u * D16, DVP = 16u * DV16;
 const uint NBUF = DOUBLE_BUF != 0u ? 2u : 1u;
 
@@ -65,9 +68,9 @@ void main() {
   warp = gl_LocalInvocationID.x / W;
   lane = gl_LocalInvocationID.x % W;
   b = gl_WorkGroupID.z;
-  h = gl_WorkGroupID.y;
-  uint i0 = gl_WorkGroupID.x * BR, w0 = i0 + 16u * warp;
-  uint kh = h / pc.kvGroup;
+  h = gl_WorkGroupID.y * HG + warp % HG;
+  uint i0 = gl_WorkGroupID.x * BR, w0 = i0 + 16u * (warp / HG);
+  uint kh = gl_WorkGroupID.y * HG / pc.kvGroup;
   kBase = b * pc.kB + kh * pc.kH;
   vBase = b * pc.vB + kh * pc.vH;
   // One past the last key any row of the workgroup (warp) may see.

@@ -33,6 +33,9 @@ const std::vector<AttentionCase> &halfCases() {
         {"causal_d256", 1, 2, 2, 40, 40, 256, 256, MaskKind::None, "top_left"});
     all.push_back({"causal_offset_3_h2", 2, 2, 2, 70, 73, 32, 32,
                    MaskKind::None, "bottom_right"});
+    // Four query heads per staged K/V block, each with its own mask rows.
+    all.push_back({"gqa_8over2_head_masks", 1, 8, 2, 33, 40, 64, 64,
+                   MaskKind::AdditiveFullRow, "top_left"});
     return all;
   }();
   return cases;
