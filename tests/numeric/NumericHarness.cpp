@@ -46,9 +46,11 @@ OwningOpRef<ModuleOp> test::parseModule(MLIRContext &context,
 
 llvm::Expected<std::unique_ptr<TempLibrary>>
 TempLibrary::compile(ModuleOp module, llvm::StringRef targetName,
-                     llvm::StringRef cpu) {
+                     llvm::StringRef cpu, bool halfPrecision) {
   OwningOpRef<ModuleOp> optimized = module.clone();
-  if (failed(runGraphPipeline(*optimized, PipelineRunOptions())))
+  PipelineRunOptions pipeline;
+  pipeline.halfPrecision = halfPrecision;
+  if (failed(runGraphPipeline(*optimized, pipeline)))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "the graph pipeline failed");
   llvm::Expected<std::unique_ptr<Target>> target = createTarget(targetName);

@@ -36,10 +36,10 @@ mlir::OwningOpRef<mlir::ModuleOp> parseModule(mlir::MLIRContext &context,
 class TempLibrary {
 public:
   /// Runs the graph pipeline on a copy of `module` and compiles it for
-  /// `target` (optionally for `cpu`).
+  /// `target` (optionally for `cpu`; `halfPrecision` as --precision=f16).
   static llvm::Expected<std::unique_ptr<TempLibrary>>
   compile(mlir::ModuleOp module, llvm::StringRef target = "cpu",
-          llvm::StringRef cpu = "native");
+          llvm::StringRef cpu = "native", bool halfPrecision = false);
   ~TempLibrary();
 
   const std::string &getPath() const { return path; }

@@ -39,10 +39,11 @@ test::loadVulkan(const std::string &library, Variant variant) {
 
 VulkanRun test::runOnVulkan(mlir::ModuleOp module,
                             llvm::ArrayRef<HostTensor> inputs,
-                            llvm::ArrayRef<Variant> variants) {
+                            llvm::ArrayRef<Variant> variants,
+                            bool halfPrecision) {
   VulkanRun run;
   llvm::Expected<std::unique_ptr<TempLibrary>> lib =
-      TempLibrary::compile(module, "vulkan");
+      TempLibrary::compile(module, "vulkan", "native", halfPrecision);
   if (!lib) {
     std::string message = llvm::toString(lib.takeError());
     for (std::string &e : run.error)

@@ -35,11 +35,13 @@ struct VulkanRun {
   std::string device;
 };
 
-/// Compiles `module` for the Vulkan target and runs it on `inputs` once per
-/// variant of `variants` (validation on: a validation message fails the run).
+/// Compiles `module` for the Vulkan target (with --precision=f16 when
+/// `halfPrecision`) and runs it on `inputs` once per variant of `variants`
+/// (validation on: a validation message fails the run).
 VulkanRun runOnVulkan(mlir::ModuleOp module, llvm::ArrayRef<HostTensor> inputs,
                       llvm::ArrayRef<Variant> variants = {Variant::Portable,
-                                                          Variant::Subgroup});
+                                                          Variant::Subgroup},
+                      bool halfPrecision = false);
 
 /// A module's fp64 oracle outputs and its run on Vulkan in each variant,
 /// computed once for a whole test suite.

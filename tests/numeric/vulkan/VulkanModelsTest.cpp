@@ -3,7 +3,9 @@
 // Every examples/*.json model spec, imported, compiled for the Vulkan target
 // and run in both kernel variants on seeded inputs with validation, checked
 // against the fp64 oracle on the imported graph (what `attnc verify
-// --target=vulkan` does).
+// --target=vulkan` does); and compiled with --precision=f16 and run in the
+// portable, subgroup and emulated cooperative-matrix kernels, at
+// kF16Tolerance.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,6 +45,36 @@ TEST_P(VulkanModels, MatchesOracle) {
     for (size_t i = 0; i < expected.size(); ++i)
       expectClose(run.outputs[v][i], expected[i], kFp32TargetTolerance,
                   mlir::attn::getOutputName(entry, i) + " (" +
+                      variantName(variant) + ")");
+  }
+}
+
+TEST_P(VulkanModels, MatchesOracleInF16) {
+  std::unique_ptr<mlir::MLIRContext> context = createContext();
+  mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(GetParam(), *context);
+  ASSERT_TRUE(module) << "cannot import " << GetParam();
+  mlir::func::FuncOp entry = mlir::attn::getEntryFunction(*module);
+  llvm::Expected<std::vector<HostTensor>> inputs =
+      collectInputs(entry, {}, /*seed=*/0);
+  ASSERT_TRUE(bool(inputs)) << llvm::toString(inputs.takeError());
+  std::vector<OracleTensor> expected = evaluateOracle(*module, *inputs);
+  const Variant variants[] = {Variant::Portable, Variant::Subgroup,
+                              Variant::CoopmatEmulated};
+  VulkanRun run =
+      runOnVulkan(*module, *inputs, variants, /*halfPrecision=*/true);
+  if (!run.skip.empty())
+    GTEST_SKIP() << run.skip;
+  for (Variant variant : variants) {
+    int v = static_cast<int>(variant);
+    ASSERT_TRUE(run.error[v].empty()) << run.error[v];
+    if (variant == Variant::CoopmatEmulated)
+      EXPECT_NE(run.devices[v].find("emulated cooperative-matrix"),
+                std::string::npos)
+          << run.devices[v];
+    ASSERT_EQ(run.outputs[v].size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i)
+      expectClose(run.outputs[v][i], expected[i], kF16Tolerance,
+                  mlir::attn::getOutputName(entry, i) + " (f16, " +
                       variantName(variant) + ")");
   }
 }
