@@ -17,6 +17,9 @@
 #include "llvm/Support/Path.h"
 
 #include "gtest/gtest.h"
+#include "spirv-tools/libspirv.hpp"
+
+#include <map>
 
 using namespace mlir;
 using namespace attnc;
@@ -93,6 +96,74 @@ TEST_F(VulkanTargetTest, EmitsSpirvModulesInAContainer) {
   uint32_t magic = 0x07230203;
   EXPECT_NE(bytes.find(std::string(reinterpret_cast<char *>(&magic), 4)),
             std::string::npos);
+}
+
+/// (name, variant) -> SPIR-V words of an --emit=spirv container.
+std::map<std::pair<std::string, uint32_t>, std::vector<uint32_t>>
+readContainer(const std::string &bytes) {
+  std::map<std::pair<std::string, uint32_t>, std::vector<uint32_t>> modules;
+  size_t at = 12;
+  uint32_t count;
+  std::memcpy(&count, bytes.data() + 8, 4);
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t n, variant, words;
+    std::memcpy(&n, bytes.data() + at, 4);
+    std::string name = bytes.substr(at + 4, n);
+    at += 4 + n;
+    std::memcpy(&variant, bytes.data() + at, 4);
+    std::memcpy(&words, bytes.data() + at + 4, 4);
+    at += 8;
+    std::vector<uint32_t> spirv(words);
+    std::memcpy(spirv.data(), bytes.data() + at, 4 * words);
+    at += 4 * words;
+    modules[{name, variant}] = std::move(spirv);
+  }
+  return modules;
+}
+
+// f16 attention and matmul get GL_NV_cooperative_matrix modules (variant
+// 2) and their emulated form (3), each accepted by spirv-val for Vulkan 1.1;
+// f32 kernels get neither.
+TEST_F(VulkanTargetTest, CooperativeMatrixModulesForF16PassSpirvVal) {
+  OwningOpRef<ModuleOp> module = parse(R"(
+func.func @forward(%q: tensor<1x4x40x64xf16>, %k: tensor<1x2x50x64xf16>,
+                   %v: tensor<1x2x50x64xf16>, %w: tensor<64x48xf16>,
+                   %x: tensor<8x64xf32>, %y: tensor<64x8xf32>)
+    -> (tensor<1x4x40x48xf16>, tensor<8x8xf32>) {
+  %a = attn.attention %q, %k, %v {causal = #attn<causal top_left>} : (tensor<1x4x40x64xf16>, tensor<1x2x50x64xf16>, tensor<1x2x50x64xf16>) -> tensor<1x4x40x64xf16>
+  %m = attn.matmul %a, %w : (tensor<1x4x40x64xf16>, tensor<64x48xf16>) -> tensor<1x4x40x48xf16>
+  %f = attn.matmul %x, %y : (tensor<8x64xf32>, tensor<64x8xf32>) -> tensor<8x8xf32>
+  return %m, %f : tensor<1x4x40x48xf16>, tensor<8x8xf32>
+}
+)");
+  ASSERT_TRUE(module);
+  std::string bytes;
+  llvm::raw_string_ostream os(bytes);
+  ASSERT_FALSE(bool(target->emit(*module, EmitKind::Spirv, os, {})));
+  os.flush();
+  auto modules = readContainer(bytes);
+  spvtools::SpirvTools tools(SPV_ENV_VULKAN_1_1);
+  std::string messages;
+  tools.SetMessageConsumer([&](spv_message_level_t, const char *,
+                               const spv_position_t &, const char *text) {
+    messages += std::string(text) + "\n";
+  });
+  const uint32_t kCapabilityCooperativeMatrixNV = 5357;
+  for (const char *name : {"attention_0", "matmul_0"})
+    for (uint32_t variant : {2u, 3u}) {
+      auto it = modules.find({name, variant});
+      ASSERT_NE(it, modules.end()) << name << " variant " << variant;
+      EXPECT_TRUE(tools.Validate(it->second)) << name << ": " << messages;
+      bool coop = false;
+      const std::vector<uint32_t> &w = it->second;
+      for (size_t i = 5; i + 1 < w.size(); i += w[i] >> 16 ? w[i] >> 16 : 1)
+        coop |= (w[i] & 0xffff) == 17 /*OpCapability*/ &&
+                w[i + 1] == kCapabilityCooperativeMatrixNV;
+      EXPECT_EQ(coop, variant == 2u) << name << " variant " << variant;
+    }
+  EXPECT_EQ(modules.count({"matmul_1", 2u}), 0u) << "the f32 matmul";
+  EXPECT_EQ(modules.count({"matmul_1", 3u}), 0u) << "the f32 matmul";
+  EXPECT_EQ(modules.count({"matmul_1", 0u}), 1u) << "the f32 matmul";
 }
 
 TEST_F(VulkanTargetTest, WritesTheLibraryAndHeaderAndRunsIt) {
