@@ -37,6 +37,9 @@
 //     reshaped scores and mask, when the mask has the scores' batch dims or
 //     none (BLOOM adds its [B·H, 1, S] alibi before the view to [B, H, S, S]).
 //     Only toward the higher rank, so they cannot cycle.
+// 11. torch 2's SDPA decomposition zeroes the NaN a fully masked row gives:
+//     select(compare_ne(p, p), 0, p) -> p for a softmax p, which attn
+//     defines to give zeros there (and never NaN from finite scores).
 //
 //===----------------------------------------------------------------------===//
 
@@ -571,6 +574,29 @@ struct MergedBatchOutOfMatmul : OpRewritePattern<MatmulOp> {
   }
 };
 
+/// Drops select(p != p, 0, p) after a softmax: attn.softmax and the fused
+/// forms give a fully masked row zeros, not NaN, so the guard is the
+/// identity on every row the softmax can produce from non-NaN scores.
+struct NaNGuardAfterSoftmax : OpRewritePattern<SelectOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SelectOp op,
+                                PatternRewriter &rewriter) const override {
+    Value p = op.getFalseValue();
+    auto isNaN = op.getCondition().getDefiningOp<CompareOp>();
+    if (!isNaN || isNaN.getPredicate() != CompareKind::ne ||
+        isNaN.getLhs() != p || isNaN.getRhs() != p ||
+        p.getType() != op.getType())
+      return failure();
+    std::optional<double> zero = getScalarConstant(op.getTrueValue());
+    if (!zero || *zero != 0.0)
+      return failure();
+    if (!p.getDefiningOp<SoftmaxOp>() && !p.getDefiningOp<ScaledMaskedSoftmaxOp>())
+      return failure();
+    rewriter.replaceOp(op, p);
+    return success();
+  }
+};
+
 struct CanonicalizeFormsPass
     : mlir::attn::impl::CanonicalizeFormsBase<CanonicalizeFormsPass> {
   void runOnOperation() override {
@@ -583,7 +609,7 @@ struct CanonicalizeFormsPass
                  RepeatedAdditiveMask, RepeatedKeepMask,
                  ScaleThroughLayout<ReshapeOp>, ScaleThroughLayout<TransposeOp>,
                  SplitBatchIntoMatmul, SplitBatchThroughAdd, SoftmaxBeforeMerge,
-                 MergedBatchOutOfMatmul>(&getContext());
+                 MergedBatchOutOfMatmul, NaNGuardAfterSoftmax>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

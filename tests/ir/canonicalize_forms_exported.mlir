@@ -310,3 +310,36 @@ func.func @mask_differs_per_batch(%q: tensor<2x2x2x4xf32>, %k: tensor<2x2x2x4xf3
   %0 = attn.add %s, %m : (tensor<2x2x2x2xf32>, tensor<2x1x2x2xf32>) -> tensor<2x2x2x2xf32>
   return %0 : tensor<2x2x2x2xf32>
 }
+
+// -----
+
+// torch 2's SDPA decomposition guards fully masked rows with
+// where(isnan(p), 0, p); attn's softmax gives such rows zeros already.
+// CHECK-LABEL: func.func @nan_guard_after_softmax
+// CHECK-SAME: (%[[S:.+]]: tensor<2x4x6x6xf32>)
+// CHECK-NEXT: %[[P:.+]] = attn.softmax %[[S]]
+// CHECK-NEXT: return %[[P]]
+func.func @nan_guard_after_softmax(%s: tensor<2x4x6x6xf32>) -> tensor<2x4x6x6xf32> {
+  %zero = attn.constant dense<0.0> : tensor<f32>
+  %p = attn.softmax %s {axis = 3 : i64} : tensor<2x4x6x6xf32>
+  %nan = attn.compare %p, %p {predicate = #attn<cmp ne>} : (tensor<2x4x6x6xf32>, tensor<2x4x6x6xf32>) -> tensor<2x4x6x6xi1>
+  %0 = attn.select %nan, %zero, %p : (tensor<2x4x6x6xi1>, tensor<f32>, tensor<2x4x6x6xf32>) -> tensor<2x4x6x6xf32>
+  return %0 : tensor<2x4x6x6xf32>
+}
+
+// -----
+
+// Near miss: the same guard on a value that is not a softmax (it may hold
+// NaN), and a guard that fills 1 instead of 0, stay.
+// CHECK-LABEL: func.func @nan_guard_not_after_softmax
+// CHECK-COUNT-2: attn.select
+func.func @nan_guard_not_after_softmax(%s: tensor<2x6xf32>) -> (tensor<2x6xf32>, tensor<2x6xf32>) {
+  %zero = attn.constant dense<0.0> : tensor<f32>
+  %one = attn.constant dense<1.0> : tensor<f32>
+  %nan = attn.compare %s, %s {predicate = #attn<cmp ne>} : (tensor<2x6xf32>, tensor<2x6xf32>) -> tensor<2x6xi1>
+  %0 = attn.select %nan, %zero, %s : (tensor<2x6xi1>, tensor<f32>, tensor<2x6xf32>) -> tensor<2x6xf32>
+  %p = attn.softmax %s {axis = 1 : i64} : tensor<2x6xf32>
+  %pnan = attn.compare %p, %p {predicate = #attn<cmp ne>} : (tensor<2x6xf32>, tensor<2x6xf32>) -> tensor<2x6xi1>
+  %1 = attn.select %pnan, %one, %p : (tensor<2x6xi1>, tensor<f32>, tensor<2x6xf32>) -> tensor<2x6xf32>
+  return %0, %1 : tensor<2x6xf32>, tensor<2x6xf32>
+}
