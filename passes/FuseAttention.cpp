@@ -13,6 +13,8 @@
 //     layout.
 //  4. Emit attn.attention with the softmax's scale and causal alignment and
 //     reshape its result back to the P·V matmul's shape.
+//  5. An attn.attention already there (ONNX's Attention op) whose K and V
+//     are repeated heads reads the unrepeated heads too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -149,10 +151,31 @@ struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
   }
 };
 
+/// attn.attention over K/V heads repeated for grouped-query attention (an
+/// exporter's repeat_kv in front of ONNX Attention) reads them unrepeated:
+/// query head h reads kv head h / G either way.
+struct UnrepeatAttentionHeads : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.isPacked())
+      return failure();
+    Value kBase = matchRepeatedHeads(op.getKey()),
+          vBase = matchRepeatedHeads(op.getValue());
+    if (!kBase || !vBase || shapeOf(kBase)[1] != shapeOf(vBase)[1])
+      return failure();
+    rewriter.updateRootInPlace(op, [&] {
+      op.getKeyMutable().assign(kBase);
+      op.getValueMutable().assign(vBase);
+    });
+    return success();
+  }
+};
+
 struct FuseAttentionPass : mlir::attn::impl::FuseAttentionBase<FuseAttentionPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseAttentionPattern>(&getContext());
+    patterns.add<FuseAttentionPattern, UnrepeatAttentionHeads>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
