@@ -160,3 +160,28 @@ func.func @attention_of_repeated_key_only(%q: tensor<1x8x16x32xf32>, %k: tensor<
   %0 = attn.attention %q, %kr, %v : (tensor<1x8x16x32xf32>, tensor<1x8x16x32xf32>, tensor<1x8x16x32xf32>) -> tensor<1x8x16x32xf32>
   return %0 : tensor<1x8x16x32xf32>
 }
+
+// -----
+
+// An attn.attention given a constant causal keep-mask, the same block for
+// both batches (ONNX Attention after a mask built from Ranges), takes the
+// causal attribute instead.
+// CHECK-LABEL: func.func @attention_constant_causal_mask
+// CHECK: attn.attention %{{.+}}, %{{.+}}, %{{.+}} {causal = #attn<causal top_left>} : (tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>) -> tensor<2x2x3x8xf32>
+func.func @attention_constant_causal_mask(%q: tensor<2x2x3x8xf32>, %k: tensor<2x2x3x8xf32>, %v: tensor<2x2x3x8xf32>) -> tensor<2x2x3x8xf32> {
+  %m = attn.constant dense<[[[[true, false, false], [true, true, false], [true, true, true]]], [[[true, false, false], [true, true, false], [true, true, true]]]]> : tensor<2x1x3x3xi1>
+  %0 = attn.attention %q, %k, %v mask %m : (tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>, tensor<2x1x3x3xi1>) -> tensor<2x2x3x8xf32>
+  return %0 : tensor<2x2x3x8xf32>
+}
+
+// -----
+
+// Near miss: the second batch hides another key (padding), so the mask
+// stays.
+// CHECK-LABEL: func.func @attention_constant_mask_per_batch
+// CHECK: attn.attention %{{.+}}, %{{.+}}, %{{.+}} mask %{{.+}} :
+func.func @attention_constant_mask_per_batch(%q: tensor<2x2x3x8xf32>, %k: tensor<2x2x3x8xf32>, %v: tensor<2x2x3x8xf32>) -> tensor<2x2x3x8xf32> {
+  %m = attn.constant dense<[[[[true, false, false], [true, true, false], [true, true, true]]], [[[true, false, false], [true, true, false], [true, true, false]]]]> : tensor<2x1x3x3xi1>
+  %0 = attn.attention %q, %k, %v mask %m : (tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>, tensor<2x1x3x3xi1>) -> tensor<2x2x3x8xf32>
+  return %0 : tensor<2x2x3x8xf32>
+}
