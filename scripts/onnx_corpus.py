@@ -5,7 +5,8 @@ transformers, onnx, onnxscript). For every architecture in MODELS, with the
 eager and the SDPA attention implementations, it exports the same seeded
 model three ways and writes OUT_DIR/<arch>_<attn>_<export>/:
   model.onnx          the export (weights inside the file)
-  input_<name>.npy    padded inputs (row 1 of attention_mask ends in zeros)
+  input_<name>.npy    inputs: row 1 of attention_mask ends in zeros (padding;
+                      llama_nomask has no attention_mask)
   reference_0.npy     the model's output computed by torch in float64
   fixture.txt         one line per input, "NAME=AxB", then "opset N"
 and OUT_DIR/fixtures.txt with one fixture name per line. Exports that torch
@@ -37,7 +38,8 @@ from transformers import (BartConfig, BertConfig, GPT2Config, GPTNeoXConfig,
 BATCH, SEQ, DEC_SEQ, VOCAB, PAD = 2, 8, 6, 64, 2
 H, HEADS, FFN = 32, 4, 64
 
-# name: (config, kind) with kind decoder (causal LM body), encoder, seq2seq.
+# name: (config, kind) with kind decoder (causal LM body), causal (the same
+# without an attention_mask input), encoder, seq2seq.
 MODELS = {
     "gpt2": (lambda: GPT2Config(vocab_size=VOCAB, n_positions=32, n_embd=H,
                                 n_layer=1, n_head=HEADS, n_inner=FFN,
@@ -68,6 +70,8 @@ MODELS = {
                                   intermediate_size=FFN,
                                   max_position_embeddings=32,
                                   initializer_range=0.2), "decoder"),
+    # No padding mask: the causal mask alone, as most LLM exports have it.
+    "llama_nomask": (lambda: MODELS["llama"][0](), "causal"),
     # A sliding window shorter than the sequence.
     "mistral": (lambda: MistralConfig(vocab_size=VOCAB, hidden_size=H,
                                       num_hidden_layers=1,
@@ -113,8 +117,10 @@ class Body(torch.nn.Module):
         self.model = model
         self.kind = kind
 
-    def forward(self, input_ids, attention_mask, decoder_input_ids=None):
-        kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
+    def forward(self, input_ids, attention_mask=None, decoder_input_ids=None):
+        kwargs = {"input_ids": input_ids}
+        if attention_mask is not None:
+            kwargs["attention_mask"] = attention_mask
         if self.kind == "seq2seq":
             kwargs["decoder_input_ids"] = decoder_input_ids
         if self.kind != "encoder":
@@ -128,6 +134,8 @@ def make_inputs(kind):
     mask = torch.ones(BATCH, SEQ, dtype=torch.int64)
     mask[1, SEQ - PAD:] = 0
     inputs = {"input_ids": ids, "attention_mask": mask}
+    if kind == "causal":
+        del inputs["attention_mask"]
     if kind == "seq2seq":
         inputs["decoder_input_ids"] = torch.randint(1, VOCAB, (BATCH, DEC_SEQ),
                                                     generator=g)
