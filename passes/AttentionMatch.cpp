@@ -9,6 +9,8 @@
 
 #include "passes/AttentionMatch.h"
 
+#include <algorithm>
+
 #include "ir/ShapeUtils.h"
 #include "oracle/Interpreter.h"
 
@@ -126,7 +128,7 @@ mlir::attn::evaluateConstantSubgraph(Value value) {
 
 std::optional<ConstantMaskInfo>
 mlir::attn::classifyConstantMask(Value mask, ArrayRef<int64_t> scoreShape,
-                                 bool isKeepMask) {
+                                 bool isKeepMask, bool repeatedBlocks) {
   std::optional<attnc::OracleTensor> value = evaluateConstantSubgraph(mask);
   if (!value)
     return std::nullopt;
@@ -135,14 +137,18 @@ mlir::attn::classifyConstantMask(Value mask, ArrayRef<int64_t> scoreShape,
   if (scoreShape.size() < 2 || !isBroadcastableTo(shape, scoreShape) ||
       numElements(shape) > kMaxMaskElements)
     return info;
-  // The same mask for every leading index: only the last two dims vary.
-  for (size_t i = 0; i + 2 < shape.size(); ++i)
-    if (shape[i] != 1)
-      return info;
   const std::vector<double> &data = value->data;
   int64_t sq = scoreShape[scoreShape.size() - 2], sk = scoreShape.back();
   int64_t mq = shape.size() >= 2 ? shape[shape.size() - 2] : 1;
   int64_t mk = shape.empty() ? 1 : shape.back();
+  // The same mask for every leading index: only the last two dims vary.
+  for (size_t i = 0; i + 2 < shape.size(); ++i)
+    if (shape[i] != 1 && !repeatedBlocks)
+      return info;
+  size_t block = mq * mk;
+  for (size_t start = block; start < data.size(); start += block)
+    if (!std::equal(data.begin(), data.begin() + block, data.begin() + start))
+      return info;
   bool anyMasked = false, topLeft = true, bottomRight = true;
   for (int64_t i = 0; i < sq; ++i) {
     for (int64_t j = 0; j < sk; ++j) {

@@ -65,9 +65,12 @@ struct ConstantMaskInfo {
 /// when `isKeepMask`, else an additive mask (0 = keep, -inf or <= -1e4 =
 /// masked). Causal means it hides exactly the keys that top_left or
 /// bottom_right alignment hides for scores of shape `scoreShape`, the same
-/// for every leading index. Returns nullopt when `mask` is not a constant.
+/// for every leading index: leading dims of 1, or (`repeatedBlocks`) any
+/// leading dims holding one [.., Sq, Sk] block repeated. Returns nullopt
+/// when `mask` is not a constant.
 std::optional<ConstantMaskInfo>
-classifyConstantMask(Value mask, ArrayRef<int64_t> scoreShape, bool isKeepMask);
+classifyConstantMask(Value mask, ArrayRef<int64_t> scoreShape, bool isKeepMask,
+                     bool repeatedBlocks = false);
 
 /// The scale / mask chain in front of a softmax, peeled from the outside in:
 /// `select(keep, s, fill)`, `add(s, mask)` and `mul(s, scalar)`.

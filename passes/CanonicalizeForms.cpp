@@ -37,6 +37,9 @@
 //     reshaped scores and mask, when the mask has the scores' batch dims or
 //     none (BLOOM adds its [B·H, 1, S] alibi before the view to [B, H, S, S]).
 //     Only toward the higher rank, so they cannot cycle.
+// 11. torch 2's SDPA decomposition zeroes the NaN a fully masked row gives:
+//     select(compare_ne(p, p), 0, p) -> p for a softmax p, which attn
+//     defines to give zeros there (and never NaN from finite scores).
 //
 //===----------------------------------------------------------------------===//
 
@@ -571,6 +574,65 @@ struct MergedBatchOutOfMatmul : OpRewritePattern<MatmulOp> {
   }
 };
 
+/// True for a permutation that swaps the last two dims and keeps the rest.
+bool swapsLastTwo(ArrayRef<int64_t> perm) {
+  int64_t rank = perm.size();
+  if (rank < 2 || perm[rank - 2] != rank - 1 || perm[rank - 1] != rank - 2)
+    return false;
+  for (int64_t i = 0; i + 2 < rank; ++i)
+    if (perm[i] != i)
+      return false;
+  return true;
+}
+
+struct SplitBatchBeforeTranspose : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto transpose = op.getInput().getDefiningOp<TransposeOp>();
+    if (!transpose || !transpose->hasOneUse() ||
+        !swapsLastTwo(transpose.getPerm()) ||
+        shapeOf(op).size() <= shapeOf(transpose).size() ||
+        !regroupsLeadingDims(shapeOf(transpose), shapeOf(op), 2))
+      return failure();
+    Value input = transpose.getInput();
+    ArrayRef<int64_t> in = shapeOf(input);
+    SmallVector<int64_t> split(shapeOf(op).drop_back(2));
+    split.append({in[in.size() - 2], in.back()});
+    Value reshaped = rewriter.create<ReshapeOp>(
+        op.getLoc(), RankedTensorType::get(split, elementTypeOf(input)), input);
+    SmallVector<int64_t> perm =
+        llvm::to_vector(llvm::seq<int64_t>(0, split.size()));
+    std::swap(perm[split.size() - 2], perm[split.size() - 1]);
+    rewriter.replaceOpWithNewOp<TransposeOp>(op, op.getType(), reshaped,
+                                             rewriter.getDenseI64ArrayAttr(perm));
+    return success();
+  }
+};
+
+/// Drops select(p != p, 0, p) after a softmax: attn.softmax and the fused
+/// forms give a fully masked row zeros, not NaN, so the guard is the
+/// identity on every row the softmax can produce from non-NaN scores.
+struct NaNGuardAfterSoftmax : OpRewritePattern<SelectOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SelectOp op,
+                                PatternRewriter &rewriter) const override {
+    Value p = op.getFalseValue();
+    auto isNaN = op.getCondition().getDefiningOp<CompareOp>();
+    if (!isNaN || isNaN.getPredicate() != CompareKind::ne ||
+        isNaN.getLhs() != p || isNaN.getRhs() != p ||
+        p.getType() != op.getType())
+      return failure();
+    std::optional<double> zero = getScalarConstant(op.getTrueValue());
+    if (!zero || *zero != 0.0)
+      return failure();
+    if (!p.getDefiningOp<SoftmaxOp>() && !p.getDefiningOp<ScaledMaskedSoftmaxOp>())
+      return failure();
+    rewriter.replaceOp(op, p);
+    return success();
+  }
+};
+
 struct CanonicalizeFormsPass
     : mlir::attn::impl::CanonicalizeFormsBase<CanonicalizeFormsPass> {
   void runOnOperation() override {
@@ -583,7 +645,8 @@ struct CanonicalizeFormsPass
                  RepeatedAdditiveMask, RepeatedKeepMask,
                  ScaleThroughLayout<ReshapeOp>, ScaleThroughLayout<TransposeOp>,
                  SplitBatchIntoMatmul, SplitBatchThroughAdd, SoftmaxBeforeMerge,
-                 MergedBatchOutOfMatmul>(&getContext());
+                 MergedBatchOutOfMatmul, SplitBatchBeforeTranspose,
+                 NaNGuardAfterSoftmax>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

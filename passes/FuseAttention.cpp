@@ -13,6 +13,11 @@
 //     layout.
 //  4. Emit attn.attention with the softmax's scale and causal alignment and
 //     reshape its result back to the P·V matmul's shape.
+//  5. An attn.attention already there (ONNX's Attention op) whose K and V
+//     are repeated heads reads the unrepeated heads too; its constant
+//     mask, when it only keeps everything or hides what a causal alignment
+//     hides (the same block for every batch and head), becomes the causal
+//     attribute.
 //
 //===----------------------------------------------------------------------===//
 
@@ -149,10 +154,65 @@ struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
   }
 };
 
+/// attn.attention over K/V heads repeated for grouped-query attention (an
+/// exporter's repeat_kv in front of ONNX Attention) reads them unrepeated:
+/// query head h reads kv head h / G either way.
+struct UnrepeatAttentionHeads : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.isPacked())
+      return failure();
+    Value kBase = matchRepeatedHeads(op.getKey()),
+          vBase = matchRepeatedHeads(op.getValue());
+    if (!kBase || !vBase || shapeOf(kBase)[1] != shapeOf(vBase)[1])
+      return failure();
+    rewriter.updateRootInPlace(op, [&] {
+      op.getKeyMutable().assign(kBase);
+      op.getValueMutable().assign(vBase);
+    });
+    return success();
+  }
+};
+
+/// attn.attention with a constant causal (or keep-all) mask: the mask goes
+/// and the causal attribute says what it hid.
+struct ConstantMaskToCausal : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    Value mask = op.getMask();
+    if (!mask || op.isPacked())
+      return failure();
+    ArrayRef<int64_t> q = shapeOf(op.getQuery()), k = shapeOf(op.getKey());
+    SmallVector<int64_t> scores = {q[0], q[1], q[2], k[2]};
+    std::optional<ConstantMaskInfo> info = classifyConstantMask(
+        mask, scores, elementTypeOf(mask).isInteger(1),
+        /*repeatedBlocks=*/true);
+    if (!info || info->pattern == ConstantMaskInfo::Pattern::Other)
+      return failure();
+    CausalKind causal = op.getCausal();
+    if (info->pattern == ConstantMaskInfo::Pattern::Causal) {
+      // Both alignments coincide when Sq == Sk.
+      if (causal != CausalKind::none && causal != info->causal &&
+          q[2] != k[2])
+        return failure();
+      if (causal == CausalKind::none)
+        causal = info->causal;
+    }
+    rewriter.updateRootInPlace(op, [&] {
+      op.getMaskMutable().clear();
+      op.setCausal(causal);
+    });
+    return success();
+  }
+};
+
 struct FuseAttentionPass : mlir::attn::impl::FuseAttentionBase<FuseAttentionPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseAttentionPattern>(&getContext());
+    patterns.add<FuseAttentionPattern, UnrepeatAttentionHeads,
+                 ConstantMaskToCausal>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -11,6 +11,7 @@
 
 #include "frontends/onnx/OnnxTensor.h"
 #include "ir/ShapeUtils.h"
+#include "oracle/Kernels.h"
 
 #include <cmath>
 
@@ -99,6 +100,106 @@ LogicalResult convertConstantUnary(NodeImporter &n) {
 
 double sinOf(double x) { return std::sin(x); }
 double cosOf(double x) { return std::cos(x); }
+
+/// IsNaN is x != x (only NaN is unequal to itself).
+LogicalResult convertIsNaN(NodeImporter &n) {
+  Value x = n.requireInput(0, "X");
+  if (!x)
+    return failure();
+  if (!elementTypeOf(x).isa<FloatType>())
+    return n.error() << "X must be a float tensor";
+  return n.setOutput(
+      0, n.create<CompareOp>({x, x}, {n.named("predicate",
+                                              CompareKindAttr::get(
+                                                  n.getContext(),
+                                                  CompareKind::ne))}));
+}
+
+/// IsInf compares with +inf and -inf, as detect_positive/negative ask.
+LogicalResult convertIsInf(NodeImporter &n) {
+  Value x = n.requireInput(0, "X");
+  FailureOr<int64_t> positive = n.getInt("detect_positive", 1);
+  FailureOr<int64_t> negative = n.getInt("detect_negative", 1);
+  if (!x || failed(positive) || failed(negative))
+    return failure();
+  if (!elementTypeOf(x).isa<FloatType>())
+    return n.error() << "X must be a float tensor";
+  auto equals = [&](double v) {
+    return n.create<CompareOp>(
+        {x, n.scalar(elementTypeOf(x), v)},
+        {n.named("predicate",
+                 CompareKindAttr::get(n.getContext(), CompareKind::eq))});
+  };
+  Value result;
+  if (*positive)
+    result = equals(INFINITY);
+  if (*negative) {
+    Value neg = equals(-INFINITY);
+    result = result ? n.create<OrOp>({result, neg}) : neg;
+  }
+  if (!result) {
+    // Neither sign: all false, x == x && x != x.
+    Value same = n.create<CompareOp>(
+        {x, x}, {n.named("predicate", CompareKindAttr::get(n.getContext(),
+                                                           CompareKind::eq))});
+    result = n.create<AndOp>({same, n.finishOne(n.builder().create<NotOp>(
+                                        n.loc, same))});
+  }
+  return n.setOutput(0, result);
+}
+
+/// Mod: fmod=1 keeps the dividend's sign (C fmod), fmod=0 the divisor's
+/// (Python %). Integer operands are computed with truncating division;
+/// float operands only when both are constants (shape arithmetic).
+LogicalResult convertMod(NodeImporter &n) {
+  Value a = n.requireInput(0, "A"), b = n.requireInput(1, "B");
+  FailureOr<int64_t> fmod = n.getInt("fmod", 0);
+  if (!a || !b || failed(fmod))
+    return failure();
+  Type type = elementTypeOf(a);
+  if (type != elementTypeOf(b))
+    return n.error() << "A and B must have the same element type";
+  if (type.isa<FloatType>() && !*fmod)
+    return n.error() << "fmod=0 is only defined for integer tensors";
+  const OracleTensor *ca = n.graph.constantValue(a);
+  const OracleTensor *cb = n.graph.constantValue(b);
+  if (type.isa<FloatType>()) {
+    if (!ca || !cb)
+      return n.error() << "a float Mod is imported only when both operands "
+                          "are known at import time";
+    SmallVector<int64_t> shape;
+    if (broadcastShapes(shapeOf(a), shapeOf(b), shape))
+      return n.error() << "A " << formatDims(shapeOf(a)) << " and B "
+                       << formatDims(shapeOf(b)) << " do not broadcast";
+    llvm::Expected<OracleTensor> x = attnc::kernels::broadcastTo(*ca, shape);
+    llvm::Expected<OracleTensor> y = attnc::kernels::broadcastTo(*cb, shape);
+    if (!x || !y) {
+      llvm::consumeError(x.takeError());
+      llvm::consumeError(y.takeError());
+      return n.error() << "A and B do not broadcast";
+    }
+    for (size_t i = 0; i < x->data.size(); ++i)
+      x->data[i] = std::fmod(x->data[i], y->data[i]);
+    return n.setOutput(0, n.constantFrom(*x, type));
+  }
+  auto predicate = [&](CompareKind kind) {
+    return n.named("predicate", CompareKindAttr::get(n.getContext(), kind));
+  };
+  // r = a - b * trunc(a / b) has a's sign.
+  Value r = n.create<SubOp>({a, n.create<MulOp>({b, n.create<DivOp>({a, b})})});
+  if (*fmod || !r)
+    return n.setOutput(0, r);
+  // Python's sign: add b where r is non-zero and its sign differs from b's.
+  Value zero = n.scalar(type, 0);
+  Value rNegative = n.create<CompareOp>({r, zero}, {predicate(CompareKind::lt)});
+  Value bNegative = n.create<CompareOp>({b, zero}, {predicate(CompareKind::lt)});
+  Value signsDiffer = n.create<CompareOp>({rNegative, bNegative},
+                                          {predicate(CompareKind::ne)});
+  Value nonZero = n.create<CompareOp>({r, zero}, {predicate(CompareKind::ne)});
+  Value fix = n.create<AndOp>({signsDiffer, nonZero});
+  return n.setOutput(
+      0, n.create<SelectOp>({fix, n.create<AddOp>({r, b}), r}));
+}
 
 LogicalResult convertReciprocal(NodeImporter &n) {
   Value x = n.requireInput(0, "X");
@@ -394,6 +495,9 @@ void attnc::onnx_import::addMathConverters(llvm::StringMap<OpConverter> &t) {
   t["Sigmoid"] = {convertUnary<SigmoidOp>, 1, 1};
   t["Not"] = {convertUnary<NotOp>, 1, 1};
   t["Reciprocal"] = {convertReciprocal, 1, 1};
+  t["IsNaN"] = {convertIsNaN, 1, 1};
+  t["IsInf"] = {convertIsInf, 1, 1};
+  t["Mod"] = {convertMod, 2, 2};
   t["Sin"] = {convertConstantUnary<sinOf>, 1, 1};
   t["Cos"] = {convertConstantUnary<cosOf>, 1, 1};
   t["CumSum"] = {convertCumSum, 2, 2};

@@ -399,6 +399,8 @@ const OpConverter *attnc::onnx_import::lookupConverter(StringRef opType) {
     llvm::StringMap<OpConverter> t;
     addMathConverters(t);
     addShapeConverters(t);
+    addIndexConverters(t);
+    addLlmConverters(t);
     return t;
   }();
   auto it = table.find(opType);

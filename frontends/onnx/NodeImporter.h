@@ -187,6 +187,8 @@ const OpConverter *lookupConverter(llvm::StringRef opType);
 /// The tables each converter file contributes to.
 void addMathConverters(llvm::StringMap<OpConverter> &table);
 void addShapeConverters(llvm::StringMap<OpConverter> &table);
+void addIndexConverters(llvm::StringMap<OpConverter> &table);
+void addLlmConverters(llvm::StringMap<OpConverter> &table);
 
 /// The static shape of a value (empty for a null value).
 llvm::ArrayRef<int64_t> shapeOf(mlir::Value value);

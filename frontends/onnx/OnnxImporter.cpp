@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -35,7 +36,7 @@ using namespace attnc::onnx_import;
 
 namespace {
 
-constexpr int64_t kMinOpset = 13, kMaxOpset = 20;
+constexpr int64_t kMinOpset = 13, kMaxOpset = 23;
 
 /// Adds to `names` every value a node of `graph` (or of a graph nested in
 /// it) reads from an enclosing scope: an If branch sees the values of the
@@ -139,6 +140,10 @@ private:
   LogicalResult addInputs();
   LogicalResult importNode(const onnx::NodeProto &node, StringRef name);
   LogicalResult importIf(const onnx::NodeProto &node, StringRef name);
+  LogicalResult importCall(const onnx::NodeProto &node,
+                           const onnx::FunctionProto &function,
+                           StringRef name);
+  const onnx::FunctionProto *findFunction(const onnx::NodeProto &node) const;
   LogicalResult checkDeclared(StringRef name, Value value, Location loc);
   LogicalResult addOutputs();
 
@@ -165,7 +170,18 @@ private:
   SmallVector<std::string> inputNames;
   /// Shapes the model declares (value_info and graph outputs).
   llvm::StringMap<const onnx::TypeProto *> declared;
+  /// How many local function calls are being inlined, one inside another.
+  int callDepth = 0;
 };
+
+const onnx::FunctionProto *
+ModelImporter::findFunction(const onnx::NodeProto &node) const {
+  for (const onnx::FunctionProto &function : model.functions())
+    if (function.name() == node.op_type() &&
+        function.domain() == node.domain())
+      return &function;
+  return nullptr;
+}
 
 LogicalResult ModelImporter::readOpset() {
   bool found = false;
@@ -222,6 +238,9 @@ LogicalResult ModelImporter::checkSupported() {
     // An If's branches are checked when the one taken is imported.
     if (defaultDomain &&
         (lookupConverter(node.op_type()) || node.op_type() == "If"))
+      continue;
+    // Local functions are inlined; their bodies are checked as they are.
+    if (findFunction(node))
       continue;
     std::string key =
         defaultDomain ? node.op_type() : node.domain() + "." + node.op_type();
@@ -462,6 +481,11 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node,
   Location loc = nameLoc(name);
   if (isDefaultDomain(node) && node.op_type() == "If")
     return importIf(node, name);
+  // A model-local function shadows nothing of ai.onnx: exporters put their
+  // functions in their own domains.
+  if (!isDefaultDomain(node) || !lookupConverter(node.op_type()))
+    if (const onnx::FunctionProto *function = findFunction(node))
+      return importCall(node, *function, name);
   const OpConverter *converter =
       isDefaultDomain(node) ? lookupConverter(node.op_type()) : nullptr;
   // checkSupported rejected the unknown ops of the graph; those of an If
@@ -565,6 +589,76 @@ LogicalResult ModelImporter::importIf(const onnx::NodeProto &node,
       return failure();
     if (!node.output(i).empty())
       state->values[node.output(i)] = result;
+  }
+  return success();
+}
+
+/// A call of a model-local function is inlined: the body's nodes are
+/// imported with the formal inputs bound to the call's inputs, the body's
+/// own values renamed under the call's name, and attribute references
+/// (ref_attr_name) replaced by the call's attributes.
+LogicalResult ModelImporter::importCall(const onnx::NodeProto &node,
+                                        const onnx::FunctionProto &function,
+                                        StringRef name) {
+  Location loc = nameLoc(name);
+  if (callDepth >= 32)
+    return emitError(loc) << "function '" << function.name()
+                          << "' calls functions more than 32 deep (a "
+                             "recursive function?)";
+  if (node.input_size() > function.input_size() ||
+      node.output_size() > function.output_size())
+    return emitError(loc) << "call of function '" << function.name()
+                          << "' has " << node.input_size() << " inputs and "
+                          << node.output_size() << " outputs, the function "
+                          << function.input_size() << " and "
+                          << function.output_size();
+  llvm::StringMap<std::string> bound;
+  for (int i = 0; i < function.input_size(); ++i)
+    bound[function.input(i)] = i < node.input_size() ? node.input(i) : "";
+  std::string prefix = name.str() + "/";
+  auto rename = [&](const std::string &value) -> std::string {
+    if (value.empty())
+      return value;
+    auto it = bound.find(value);
+    return it != bound.end() ? it->second : prefix + value;
+  };
+  ++callDepth;
+  auto restore = llvm::make_scope_exit([&] { --callDepth; });
+  for (int i = 0; i < function.node_size(); ++i) {
+    onnx::NodeProto inner = function.node(i);
+    for (std::string &in : *inner.mutable_input())
+      in = rename(in);
+    for (std::string &out : *inner.mutable_output())
+      out = rename(out);
+    google::protobuf::RepeatedPtrField<onnx::AttributeProto> attrs;
+    for (const onnx::AttributeProto &attr : inner.attribute()) {
+      if (attr.ref_attr_name().empty()) {
+        *attrs.Add() = attr;
+        continue;
+      }
+      // An attribute the call does not set takes the op's default.
+      for (const onnx::AttributeProto &given : node.attribute())
+        if (given.name() == attr.ref_attr_name()) {
+          onnx::AttributeProto *copy = attrs.Add();
+          *copy = given;
+          copy->set_name(attr.name());
+        }
+    }
+    *inner.mutable_attribute() = std::move(attrs);
+    std::string innerName =
+        prefix + (inner.name().empty()
+                      ? inner.op_type() + "_" + std::to_string(i)
+                      : inner.name());
+    if (failed(importNode(inner, innerName)))
+      return failure();
+  }
+  for (int i = 0; i < node.output_size(); ++i) {
+    if (node.output(i).empty())
+      continue;
+    Value result = state->lookup(rename(function.output(i)), loc);
+    if (!result || failed(checkDeclared(node.output(i), result, loc)))
+      return failure();
+    state->values[node.output(i)] = result;
   }
   return success();
 }

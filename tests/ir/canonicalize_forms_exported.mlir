@@ -310,3 +310,69 @@ func.func @mask_differs_per_batch(%q: tensor<2x2x2x4xf32>, %k: tensor<2x2x2x4xf3
   %0 = attn.add %s, %m : (tensor<2x2x2x2xf32>, tensor<2x1x2x2xf32>) -> tensor<2x2x2x2xf32>
   return %0 : tensor<2x2x2x2xf32>
 }
+
+// -----
+
+// torch 2's SDPA decomposition guards fully masked rows with
+// where(isnan(p), 0, p); attn's softmax gives such rows zeros already.
+// CHECK-LABEL: func.func @nan_guard_after_softmax
+// CHECK-SAME: (%[[S:.+]]: tensor<2x4x6x6xf32>)
+// CHECK-NEXT: %[[P:.+]] = attn.softmax %[[S]]
+// CHECK-NEXT: return %[[P]]
+func.func @nan_guard_after_softmax(%s: tensor<2x4x6x6xf32>) -> tensor<2x4x6x6xf32> {
+  %zero = attn.constant dense<0.0> : tensor<f32>
+  %p = attn.softmax %s {axis = 3 : i64} : tensor<2x4x6x6xf32>
+  %nan = attn.compare %p, %p {predicate = #attn<cmp ne>} : (tensor<2x4x6x6xf32>, tensor<2x4x6x6xf32>) -> tensor<2x4x6x6xi1>
+  %0 = attn.select %nan, %zero, %p : (tensor<2x4x6x6xi1>, tensor<f32>, tensor<2x4x6x6xf32>) -> tensor<2x4x6x6xf32>
+  return %0 : tensor<2x4x6x6xf32>
+}
+
+// -----
+
+// Near miss: the same guard on a value that is not a softmax (it may hold
+// NaN), and a guard that fills 1 instead of 0, stay.
+// CHECK-LABEL: func.func @nan_guard_not_after_softmax
+// CHECK-COUNT-2: attn.select
+func.func @nan_guard_not_after_softmax(%s: tensor<2x6xf32>) -> (tensor<2x6xf32>, tensor<2x6xf32>) {
+  %zero = attn.constant dense<0.0> : tensor<f32>
+  %one = attn.constant dense<1.0> : tensor<f32>
+  %nan = attn.compare %s, %s {predicate = #attn<cmp ne>} : (tensor<2x6xf32>, tensor<2x6xf32>) -> tensor<2x6xi1>
+  %0 = attn.select %nan, %zero, %s : (tensor<2x6xi1>, tensor<f32>, tensor<2x6xf32>) -> tensor<2x6xf32>
+  %p = attn.softmax %s {axis = 1 : i64} : tensor<2x6xf32>
+  %pnan = attn.compare %p, %p {predicate = #attn<cmp ne>} : (tensor<2x6xf32>, tensor<2x6xf32>) -> tensor<2x6xi1>
+  %1 = attn.select %pnan, %one, %p : (tensor<2x6xi1>, tensor<f32>, tensor<2x6xf32>) -> tensor<2x6xf32>
+  return %0, %1 : tensor<2x6xf32>, tensor<2x6xf32>
+}
+
+// -----
+
+// torch 2's SDPA decomposition transposes K on [B·H, S, D] and views the
+// result back to [B, H, D, S]: the view moves before the transpose, which
+// then folds with the next one.
+// CHECK-LABEL: func.func @split_batch_before_transpose
+// CHECK-SAME: (%[[K:.+]]: tensor<8x8x4xf32>)
+// CHECK-NEXT: %[[R:.+]] = attn.reshape %[[K]] : (tensor<8x8x4xf32>) -> tensor<2x4x8x4xf32>
+// CHECK-NEXT: return %[[R]]
+func.func @split_batch_before_transpose(%k: tensor<8x8x4xf32>) -> tensor<2x4x8x4xf32> {
+  %0 = attn.transpose %k {perm = array<i64: 0, 2, 1>} : (tensor<8x8x4xf32>) -> tensor<8x4x8xf32>
+  %1 = attn.reshape %0 : (tensor<8x4x8xf32>) -> tensor<2x4x4x8xf32>
+  %2 = attn.transpose %1 {perm = array<i64: 0, 1, 3, 2>} : (tensor<2x4x4x8xf32>) -> tensor<2x4x8x4xf32>
+  return %2 : tensor<2x4x8x4xf32>
+}
+
+// -----
+
+// Near miss: a reshape that regroups the transposed dims, and a transpose
+// that is not of the last two dims, stay.
+// CHECK-LABEL: func.func @split_batch_before_transpose_near_miss
+// CHECK: attn.transpose %{{.+}} {perm = array<i64: 0, 2, 1>}
+// CHECK-NEXT: attn.reshape %{{.+}} : (tensor<8x4x8xf32>) -> tensor<8x2x2x8xf32>
+// CHECK: attn.transpose %{{.+}} {perm = array<i64: 1, 0, 2>}
+// CHECK-NEXT: attn.reshape %{{.+}} : (tensor<8x8x4xf32>) -> tensor<2x4x8x4xf32>
+func.func @split_batch_before_transpose_near_miss(%k: tensor<8x8x4xf32>) -> (tensor<8x2x2x8xf32>, tensor<2x4x8x4xf32>) {
+  %0 = attn.transpose %k {perm = array<i64: 0, 2, 1>} : (tensor<8x8x4xf32>) -> tensor<8x4x8xf32>
+  %1 = attn.reshape %0 : (tensor<8x4x8xf32>) -> tensor<8x2x2x8xf32>
+  %2 = attn.transpose %k {perm = array<i64: 1, 0, 2>} : (tensor<8x8x4xf32>) -> tensor<8x8x4xf32>
+  %3 = attn.reshape %2 : (tensor<8x8x4xf32>) -> tensor<2x4x8x4xf32>
+  return %1, %3 : tensor<8x2x2x8xf32>, tensor<2x4x8x4xf32>
+}

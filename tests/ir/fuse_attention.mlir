@@ -129,3 +129,59 @@ func.func @key_not_transposed(%q: tensor<1x2x8x32xf32>, %kt: tensor<1x2x32x8xf32
   %o = attn.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x32xf32>) -> tensor<1x2x8x32xf32>
   return %o : tensor<1x2x8x32xf32>
 }
+
+// -----
+
+// An attn.attention given repeated K/V heads (ONNX Attention after
+// repeat_kv) reads the two unrepeated heads.
+// CHECK-LABEL: func.func @attention_of_repeated_heads
+// CHECK-SAME: (%[[Q:.+]]: tensor<1x8x16x32xf32>, %[[K:.+]]: tensor<1x2x16x32xf32>, %[[V:.+]]: tensor<1x2x16x32xf32>)
+// CHECK: attn.attention %[[Q]], %[[K]], %[[V]] {causal = #attn<causal top_left>} : (tensor<1x8x16x32xf32>, tensor<1x2x16x32xf32>, tensor<1x2x16x32xf32>) -> tensor<1x8x16x32xf32>
+func.func @attention_of_repeated_heads(%q: tensor<1x8x16x32xf32>, %k: tensor<1x2x16x32xf32>, %v: tensor<1x2x16x32xf32>) -> tensor<1x8x16x32xf32> {
+  %k5 = attn.reshape %k : (tensor<1x2x16x32xf32>) -> tensor<1x2x1x16x32xf32>
+  %kb = attn.broadcast_to %k5 : (tensor<1x2x1x16x32xf32>) -> tensor<1x2x4x16x32xf32>
+  %kr = attn.reshape %kb : (tensor<1x2x4x16x32xf32>) -> tensor<1x8x16x32xf32>
+  %v5 = attn.reshape %v : (tensor<1x2x16x32xf32>) -> tensor<1x2x1x16x32xf32>
+  %vb = attn.broadcast_to %v5 : (tensor<1x2x1x16x32xf32>) -> tensor<1x2x4x16x32xf32>
+  %vr = attn.reshape %vb : (tensor<1x2x4x16x32xf32>) -> tensor<1x8x16x32xf32>
+  %0 = attn.attention %q, %kr, %vr {causal = #attn<causal top_left>} : (tensor<1x8x16x32xf32>, tensor<1x8x16x32xf32>, tensor<1x8x16x32xf32>) -> tensor<1x8x16x32xf32>
+  return %0 : tensor<1x8x16x32xf32>
+}
+
+// -----
+
+// Near miss: only K is repeated; V has eight heads of its own.
+// CHECK-LABEL: func.func @attention_of_repeated_key_only
+// CHECK: attn.attention %{{.+}}, %{{.+}}, %{{.+}} : (tensor<1x8x16x32xf32>, tensor<1x8x16x32xf32>, tensor<1x8x16x32xf32>)
+func.func @attention_of_repeated_key_only(%q: tensor<1x8x16x32xf32>, %k: tensor<1x2x16x32xf32>, %v: tensor<1x8x16x32xf32>) -> tensor<1x8x16x32xf32> {
+  %k5 = attn.reshape %k : (tensor<1x2x16x32xf32>) -> tensor<1x2x1x16x32xf32>
+  %kb = attn.broadcast_to %k5 : (tensor<1x2x1x16x32xf32>) -> tensor<1x2x4x16x32xf32>
+  %kr = attn.reshape %kb : (tensor<1x2x4x16x32xf32>) -> tensor<1x8x16x32xf32>
+  %0 = attn.attention %q, %kr, %v : (tensor<1x8x16x32xf32>, tensor<1x8x16x32xf32>, tensor<1x8x16x32xf32>) -> tensor<1x8x16x32xf32>
+  return %0 : tensor<1x8x16x32xf32>
+}
+
+// -----
+
+// An attn.attention given a constant causal keep-mask, the same block for
+// both batches (ONNX Attention after a mask built from Ranges), takes the
+// causal attribute instead.
+// CHECK-LABEL: func.func @attention_constant_causal_mask
+// CHECK: attn.attention %{{.+}}, %{{.+}}, %{{.+}} {causal = #attn<causal top_left>} : (tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>) -> tensor<2x2x3x8xf32>
+func.func @attention_constant_causal_mask(%q: tensor<2x2x3x8xf32>, %k: tensor<2x2x3x8xf32>, %v: tensor<2x2x3x8xf32>) -> tensor<2x2x3x8xf32> {
+  %m = attn.constant dense<[[[[true, false, false], [true, true, false], [true, true, true]]], [[[true, false, false], [true, true, false], [true, true, true]]]]> : tensor<2x1x3x3xi1>
+  %0 = attn.attention %q, %k, %v mask %m : (tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>, tensor<2x1x3x3xi1>) -> tensor<2x2x3x8xf32>
+  return %0 : tensor<2x2x3x8xf32>
+}
+
+// -----
+
+// Near miss: the second batch hides another key (padding), so the mask
+// stays.
+// CHECK-LABEL: func.func @attention_constant_mask_per_batch
+// CHECK: attn.attention %{{.+}}, %{{.+}}, %{{.+}} mask %{{.+}} :
+func.func @attention_constant_mask_per_batch(%q: tensor<2x2x3x8xf32>, %k: tensor<2x2x3x8xf32>, %v: tensor<2x2x3x8xf32>) -> tensor<2x2x3x8xf32> {
+  %m = attn.constant dense<[[[[true, false, false], [true, true, false], [true, true, true]]], [[[true, false, false], [true, true, false], [true, true, false]]]]> : tensor<2x1x3x3xi1>
+  %0 = attn.attention %q, %k, %v mask %m : (tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>, tensor<2x1x3x3xi1>) -> tensor<2x2x3x8xf32>
+  return %0 : tensor<2x2x3x8xf32>
+}

@@ -43,7 +43,8 @@ const char *const kModels[] = {
     "llama_gqa",         "llama_rope_computed", "bloom_alibi",
     "neox_attention",    "t5_attention",        "ops_elementwise",
     "ops_shape",         "ops_contraction",     "ops_opset18",
-    "ops_opset20_gelu",  "ops_exported_paths"};
+    "ops_opset20_gelu",  "ops_exported_paths",  "ops_opset23",
+    "ops_local_functions"};
 
 std::string modelsDir() {
   const char *dir = std::getenv("ATTNC_ONNX_MODELS");

@@ -766,18 +766,175 @@ def op_graphs():
          "sin": np.sin(angles.astype(np.float64)), "cos": np.cos(angles.astype(np.float64)),
          "if_then": yy[:, 0].astype(np.float64), "if_else": yy.astype(np.float64),
          "cast_where": ints(0, 0, 2, 0)})
-    return [elementwise, shape, contraction, opset18, opset20, control]
+    return [elementwise, shape, contraction, opset18, opset20, control,
+            opset23_graph(rng), function_graph(rng)]
 
 
-def write_graph(name, opset, nodes, initializers, inputs, outputs, out_dir):
+def attention_reference(q, k, v, scale, keep=None, bias=None, causal=False):
+    """Q [B, Hq, Sq, D], K/V [B, Hkv, Sk, .] in fp64; masked keys get no
+    weight."""
+    group = q.shape[1] // k.shape[1]
+    k, v = np.repeat(k, group, axis=1), np.repeat(v, group, axis=1)
+    s = q @ k.transpose(0, 1, 3, 2) * scale
+    if bias is not None:
+        s = s + bias
+    if keep is not None:
+        s = np.where(keep, s, -np.inf)
+    if causal:
+        sq, sk = s.shape[-2:]
+        s = np.where(np.tril(np.ones((sq, sk), bool)), s, -np.inf)
+    e = np.exp(s - s.max(-1, keepdims=True))
+    return (e / e.sum(-1, keepdims=True)) @ v
+
+
+def rotary_reference(x, cos, sin, interleaved):
+    """x [B, S, H, D] rotated over all of D by cos/sin [B, S, 1, D/2]."""
+    if interleaved:
+        x1, x2 = x[..., 0::2], x[..., 1::2]
+    else:
+        x1, x2 = np.split(x, 2, axis=-1)
+    real, imag = cos * x1 - sin * x2, sin * x1 + cos * x2
+    if interleaved:
+        return np.stack([real, imag], -1).reshape(x.shape)
+    return np.concatenate([real, imag], -1)
+
+
+def opset23_graph(rng):
+    """The ops of current exports (torch 2 dynamo, opset 18 to 23): advanced
+    indexing, NaN/inf tests, Mod, Einsum, and opset 23's Attention,
+    RMSNormalization and RotaryEmbedding."""
+    node = helper.make_node
+    const = numpy_helper.from_array
+    f32 = lambda *shape: rng.standard_normal(shape).astype(np.float32)
+    d = lambda t: t.astype(np.float64)
+    ints = lambda *v: np.array(v, np.int64)
+    a, u, y2 = f32(2, 3, 4), f32(2, 4), f32(2, 4, 5)
+    v4, w5 = f32(4), f32(5)
+    special = np.array([-np.inf, 0.5, np.inf, np.nan], np.float32)
+    mi = np.array([[-7, 7], [5, -5]], np.int64)
+    nd_idx = np.array([[1], [0], [-1]], np.int64)
+    # Attention: GQA over 4-D inputs with a keep-mask; packed 3-D inputs
+    # with an additive mask, causal and an explicit scale.
+    q, k, v = f32(2, 4, 3, 8), f32(2, 2, 5, 8), f32(2, 2, 5, 6)
+    keep = rng.random((2, 1, 3, 5)) < 0.7
+    keep[..., 0] = True
+    q3, k3, v3 = f32(2, 3, 16), f32(2, 3, 8), f32(2, 3, 8)
+    bias3 = f32(3, 3)
+    split = lambda t, h: d(t).reshape(2, 3, h, -1).transpose(0, 2, 1, 3)
+    packed = attention_reference(split(q3, 4), split(k3, 2), split(v3, 2), 0.3,
+                                 bias=d(bias3), causal=True)
+    # RMSNormalization and RotaryEmbedding.
+    yy, rms_scale = f32(2, 7, 4), f32(4)
+    rms = d(yy) / np.sqrt((d(yy) ** 2).mean(-1, keepdims=True) + 1e-3) * d(rms_scale)
+    xr = f32(2, 2, 3, 8)
+    cos_cache, sin_cache = f32(5, 4), f32(5, 4)
+    pos = np.array([[0, 1, 2], [4, 3, 0]], np.int64)
+    xr_bshd = d(xr).transpose(0, 2, 1, 3)
+    rot4 = rotary_reference(xr_bshd, d(cos_cache)[pos][:, :, None], d(sin_cache)[pos][:, :, None],
+                            False).transpose(0, 2, 1, 3)
+    x3 = f32(2, 3, 12)
+    cos3, sin3 = f32(2, 3, 2), f32(2, 3, 2)
+    x3h = d(x3).reshape(2, 3, 2, 6)
+    rot3 = np.concatenate([rotary_reference(x3h[..., :4], d(cos3)[:, :, None], d(sin3)[:, :, None],
+                                            True), x3h[..., 4:]], -1).reshape(2, 3, 12)
+    scattered = d(a).copy()
+    scattered[0, 2], scattered[1, 0] = d(u)[0], d(u)[1]
+    scattered_add = d(a).copy()
+    scattered_add[0, 2] += d(u)[0]
+    scattered_add[1, 0] += d(u)[1]
+    return (
+        "ops_opset23", 23,
+        [node("GatherND", ["a", "nd_const"], ["gather_nd"]),
+         node("GatherND", ["a", "nd_batch"], ["gather_nd_batch"], batch_dims=1),
+         node("GatherND", ["a", "nd_idx"], ["gather_nd_input"]),
+         node("ScatterND", ["a", "nd_const", "u"], ["scatter_nd"]),
+         node("ScatterND", ["a", "nd_const", "u"], ["scatter_nd_add"], reduction="add"),
+         node("IsNaN", ["special"], ["is_nan"]),
+         node("IsInf", ["special"], ["is_inf"]),
+         node("IsInf", ["special"], ["is_pos_inf"], detect_negative=0),
+         node("Mod", ["mi", "divisor"], ["mod"]),
+         node("Mod", ["mi", "divisor"], ["fmod"], fmod=1),
+         node("Mod", ["fa", "fb"], ["fmod_const"], fmod=1),
+         node("Einsum", ["a", "y2"], ["einsum_bmm"], equation="bij,bjk->bik"),
+         node("Einsum", ["v4", "w5"], ["einsum_outer"], equation="i,j->ij"),
+         node("Einsum", ["a"], ["einsum_reduce"], equation="bij -> jb"),
+         node("Einsum", ["a", "a"], ["einsum_implicit"], equation="bij,bkj"),
+         node("Attention", ["q", "k", "v", "keep"], ["attention_gqa"]),
+         node("Attention", ["q3", "k3", "v3", "bias3"], ["attention_packed", "present_key"],
+              q_num_heads=4, kv_num_heads=2, is_causal=1, scale=0.3),
+         node("RMSNormalization", ["yy", "rms_scale"], ["rms_norm"], epsilon=1e-3),
+         node("RotaryEmbedding", ["xr", "cos_cache", "sin_cache", "pos"], ["rotary"]),
+         node("RotaryEmbedding", ["x3", "cos3", "sin3"], ["rotary_partial"], interleaved=1,
+              num_heads=2, rotary_embedding_dim=4)],
+        [const(ints(0, 2, 1, 0).reshape(2, 2), "nd_const"),
+         const(ints(2, 0).reshape(2, 1), "nd_batch"), const(ints(3, -3), "divisor"),
+         const(np.array([5.5, -5.5], np.float32), "fa"),
+         const(np.array([2.0, 2.0], np.float32), "fb"),
+         const(cos_cache, "cos_cache"), const(sin_cache, "sin_cache")],
+        {"a": a, "u": u, "nd_idx": nd_idx, "special": special, "mi": mi, "y2": y2,
+         "v4": v4, "w5": w5, "q": q, "k": k, "v": v, "keep": keep, "q3": q3, "k3": k3,
+         "v3": v3, "bias3": bias3, "yy": yy, "rms_scale": rms_scale, "xr": xr, "pos": pos,
+         "x3": x3, "cos3": cos3, "sin3": sin3},
+        {"gather_nd": d(a)[[0, 1], [2, 0]], "gather_nd_batch": d(a)[[0, 1], [2, 0]],
+         "gather_nd_input": d(a)[[1, 0, -1]], "scatter_nd": scattered,
+         "scatter_nd_add": scattered_add,
+         "is_nan": np.isnan(special), "is_inf": np.isinf(special),
+         "is_pos_inf": np.isposinf(special), "mod": np.mod(mi, ints(3, -3)),
+         "fmod": np.fmod(mi, ints(3, -3)), "fmod_const": np.fmod([5.5, -5.5], 2.0),
+         "einsum_bmm": d(a) @ d(y2), "einsum_outer": np.outer(d(v4), d(w5)),
+         "einsum_reduce": d(a).sum(1).T,
+         "einsum_implicit": np.einsum("bij,bkj", d(a), d(a)),
+         "attention_gqa": attention_reference(d(q), d(k), d(v), 1 / math.sqrt(8), keep=keep),
+         "attention_packed": packed.transpose(0, 2, 1, 3).reshape(2, 3, 16),
+         "present_key": split(k3, 2), "rms_norm": rms, "rotary": rot4,
+         "rotary_partial": rot3})
+
+
+def function_graph(rng):
+    """A model-local function (IR version 10), called twice with different
+    attributes and once from inside another function."""
+    node = helper.make_node
+    alpha = onnx.AttributeProto(name="value_float", ref_attr_name="alpha",
+                                type=onnx.AttributeProto.FLOAT)
+    factor = node("Constant", [], ["factor"])
+    factor.attribute.append(alpha)
+    scaled_tanh = helper.make_function(
+        "local", "ScaledTanh", ["x"], ["y"],
+        [factor, node("Mul", ["x", "factor"], ["scaled"]), node("Tanh", ["scaled"], ["y"])],
+        [helper.make_opsetid("", 18)], ["alpha"])
+    twice = helper.make_function(
+        "local", "TanhTwice", ["x"], ["y"],
+        [node("ScaledTanh", ["x"], ["t"], domain="local", alpha=2.0),
+         node("Add", ["t", "x"], ["y"])],
+        [helper.make_opsetid("", 18), helper.make_opsetid("local", 1)], [])
+    x = rng.standard_normal((2, 3)).astype(np.float32)
+    x64 = x.astype(np.float64)
+    return (
+        "ops_local_functions", 18,
+        [node("ScaledTanh", ["x"], ["half"], domain="local", alpha=0.5),
+         node("ScaledTanh", ["half"], ["triple"], domain="local", alpha=3.0),
+         node("TanhTwice", ["x"], ["nested"], domain="local")],
+        [], {"x": x},
+        {"half": np.tanh(0.5 * x64), "triple": np.tanh(3.0 * np.tanh(0.5 * x64)),
+         "nested": np.tanh(2.0 * x64) + x64},
+        [scaled_tanh, twice])
+
+
+def write_graph(name, opset, nodes, initializers, inputs, outputs, *rest):
+    *functions, out_dir = rest
     graph = helper.make_graph(
         nodes, name,
         [helper.make_tensor_value_info(k, onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[v.dtype], v.shape)
          for k, v in inputs.items()],
         [helper.make_tensor_value_info(k, TensorProto.UNDEFINED, None) for k in outputs],
         initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-    model.ir_version = 8
+    opsets = [helper.make_opsetid("", opset)]
+    if functions:
+        opsets.append(helper.make_opsetid("local", 1))
+    model = helper.make_model(graph, opset_imports=opsets)
+    model.ir_version = 10 if functions or opset > 20 else 8
+    for function in (functions[0] if functions else []):
+        model.functions.append(function)
     directory = os.path.join(out_dir, name)
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, "model.onnx"), "wb") as f:
