@@ -44,6 +44,8 @@ const AttentionCase kConformanceCases[] = {
      "none"},
     {"additive_row_all_minus_inf", 1, 4, 4, 33, 65, 32, 32,
      MaskKind::AdditiveFullRow, "none"},
+    {"additive_row_all_finfo_min", 1, 2, 2, 9, 12, 32, 32,
+     MaskKind::AdditiveMinRow, "none"},
     {"dv_differs_explicit_scale", 1, 2, 2, 33, 65, 64, 80, MaskKind::None,
      "none", 0.3f},
 };
@@ -67,6 +69,7 @@ llvm::SmallVector<int64_t, 4> maskShape(const AttentionCase &c) {
   case MaskKind::KeepFullRow:
     return {c.b, 1, c.sq, c.sk};
   case MaskKind::AdditiveFullRow:
+  case MaskKind::AdditiveMinRow:
     return {1, c.hq, c.sq, c.sk};
   case MaskKind::None:
     break;
@@ -195,6 +198,9 @@ test::buildAttentionInputs(llvm::ArrayRef<AttentionCase> cases,
         break;
       case MaskKind::AdditiveFullRow:
         value = row == fullyMaskedRow(c) ? -INFINITY : normal(rng);
+        break;
+      case MaskKind::AdditiveMinRow:
+        value = row == 0 ? -3.4028234663852886e38 : normal(rng);
         break;
       case MaskKind::None:
         break;

@@ -24,9 +24,17 @@ namespace attnc::test {
 
 /// The mask operand of a case: none, an additive padding mask ([B,1,1,Sk],
 /// each batch pads a different tail), a keep-mask ([B,1,Sq,Sk]), a keep-mask
-/// with one row all false, or an additive mask ([1,Hq,Sq,Sk]) with one row
-/// all -inf.
-enum class MaskKind { None, Padding, Keep, KeepFullRow, AdditiveFullRow };
+/// with one row all false, an additive mask ([1,Hq,Sq,Sk]) with one row all
+/// -inf, or one with one row all finfo(float32).min (which, unlike -inf,
+/// leaves the row a uniform average of V, as in f32).
+enum class MaskKind {
+  None,
+  Padding,
+  Keep,
+  KeepFullRow,
+  AdditiveFullRow,
+  AdditiveMinRow
+};
 
 struct AttentionCase {
   const char *name;
@@ -42,7 +50,8 @@ struct AttentionCase {
 /// The matrix every target runs: batch 1/3, heads 1/4/8, GQA 8 over 2,
 /// Sq = Sk and Sq != Sk with a one-token decode against 500 keys, head dims
 /// 32/64/80/128, lengths 1/7/129/1000, no mask, additive and keep-masks,
-/// each causal mode, fully masked rows, Dv != D with an explicit scale.
+/// each causal mode, fully masked rows, a row masked by finfo(float32).min,
+/// Dv != D with an explicit scale.
 llvm::ArrayRef<AttentionCase> getConformanceCases();
 
 /// One @forward returning every case's attention output, in order; its

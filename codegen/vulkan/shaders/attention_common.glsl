@@ -30,7 +30,10 @@ vec4 attncFetch4(samplerBuffer tex, uint base, uint d4, uint n) {
 #endif
 
 // The score offset of query row `i` (clamped into range) and `key`: the
-// additive mask in base 2, or -inf where the key is hidden.
+// additive mask in base 2, or -inf where the key is hidden. A finite mask
+// value stays finite in base 2 (finfo(float32).min times log2(e) would
+// overflow to -inf): a row whose keys all carry it averages V, as in f32,
+// while an -inf mask hides the key.
 float visibleScore(uint b, uint h, uint i, uint key, uint kEnd) {
   i = min(i, pc.sq - 1u);
   bool visible = key < kEnd;
@@ -41,7 +44,8 @@ float visibleScore(uint b, uint h, uint i, uint key, uint kEnd) {
 #if MASK_KIND != 0
   uint mo = b * pc.mB + h * pc.mH + i * pc.mQ + min(key, pc.sk - 1u) * pc.mK;
 #if MASK_KIND == 1
-  bias = texelFetch(maskTex, int(mo)).x * LOG2E;
+  float additive = texelFetch(maskTex, int(mo)).x;
+  bias = additive == NEG_INF ? NEG_INF : max(additive * LOG2E, -3.4028235e38);
 #else
   visible = visible && texelFetch(maskTex, int(mo)).x != 0u;
 #endif
