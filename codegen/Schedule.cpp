@@ -9,10 +9,14 @@
 //  3. Each returned value is written straight into its output buffer when a
 //     kernel produces it; a value returned twice, an input or a weight that
 //     is returned gets a final copy kernel.
-//  4. With ScheduleOptions::stridedAttentionViews, transposes that only
+//  4. With ScheduleOptions::matmulEpilogues, an elementwise tree with one
+//     single-use matmul leaf of its shape and element type is computed in
+//     that matmul's kernel, after the product, instead of in a kernel of
+//     its own.
+//  5. With ScheduleOptions::stridedAttentionViews, transposes that only
 //     feed attention operands, or only take an attention's result, are
 //     views: no kernel, the attention reads/writes through strides.
-//  5. The other kernel results live in one arena: each occupies a 64-byte
+//  6. The other kernel results live in one arena: each occupies a 64-byte
 //     aligned slot from the kernel that writes it to the last kernel that
 //     reads it (through views too); slots are placed largest first at the
 //     lowest offset free for their whole lifetime.
@@ -136,6 +140,37 @@ void findViewTransposes(func::FuncOp func, llvm::DenseSet<Operation *> &views,
     views.erase(t);
 }
 
+/// Matmuls that become the epilogue base of the elementwise tree rooted at
+/// the op they map to (ScheduleOptions::matmulEpilogues).
+llvm::DenseMap<Operation *, Operation *>
+findMatmulEpilogues(func::FuncOp func) {
+  llvm::DenseMap<Operation *, Operation *> epilogueOf;
+  func.walk([&](Operation *root) {
+    if (!isElementwise(root) || isFusedIntoUser(root) ||
+        root->getNumResults() != 1)
+      return;
+    Value result = root->getResult(0);
+    Type element = result.getType().cast<RankedTensorType>().getElementType();
+    if (!element.isa<FloatType>())
+      return;
+    Kernel tree;
+    llvm::SetVector<Value> leaves;
+    collectTree(root, tree, leaves);
+    Operation *only = nullptr;
+    int candidates = 0;
+    for (Value leaf : leaves) {
+      auto matmul = leaf.getDefiningOp<attn::MatmulOp>();
+      if (!matmul || !matmul->hasOneUse() || leaf.getType() != result.getType())
+        continue;
+      only = matmul;
+      ++candidates;
+    }
+    if (candidates == 1)
+      epilogueOf[only] = root;
+  });
+  return epilogueOf;
+}
+
 struct Interval {
   Value value;
   int first, last;
@@ -202,6 +237,12 @@ llvm::Expected<Schedule> attnc::buildSchedule(func::FuncOp func,
   if (options.stridedAttentionViews)
     findViewTransposes(func, schedule.viewTransposes, outputViews);
   const llvm::DenseSet<Operation *> *views = &schedule.viewTransposes;
+  llvm::DenseMap<Operation *, Operation *> epilogueOf;
+  if (options.matmulEpilogues)
+    epilogueOf = findMatmulEpilogues(func);
+  llvm::DenseMap<Operation *, Operation *> baseOf;
+  for (auto [matmul, root] : epilogueOf)
+    baseOf[root] = matmul;
   auto bytesOf = [&](Value v) {
     if (!options.elementBytes)
       return tensorBytes(v.getType());
@@ -234,7 +275,7 @@ llvm::Expected<Schedule> attnc::buildSchedule(func::FuncOp func,
       continue;
     }
     if (isa<attn::ReshapeOp>(op) || isFusedIntoUser(&op) ||
-        views->count(&op) || outputViews.count(&op))
+        views->count(&op) || outputViews.count(&op) || epilogueOf.count(&op))
       continue;
     if (auto attention = dyn_cast<attn::AttentionOp>(op); attention && attention.isPacked())
       return scheduleError(&op, "packed attention reached code generation "
@@ -243,7 +284,18 @@ llvm::Expected<Schedule> attnc::buildSchedule(func::FuncOp func,
     kernel.root = &op;
     kernel.elementwise = isElementwise(&op);
     llvm::SetVector<Value> inputs;
-    if (kernel.elementwise) {
+    if (Operation *matmul = baseOf.lookup(&op)) {
+      // The matmul runs the tree as its epilogue, at the tree's place.
+      kernel.root = matmul;
+      kernel.elementwise = false;
+      kernel.ops.push_back(matmul);
+      inputs.insert(matmul->operand_begin(), matmul->operand_end());
+      llvm::SetVector<Value> leaves;
+      collectTree(&op, kernel, leaves);
+      for (Value leaf : leaves)
+        if (leaf != matmul->getResult(0))
+          inputs.insert(leaf);
+    } else if (kernel.elementwise) {
       collectTree(&op, kernel, inputs);
     } else {
       kernel.ops.push_back(&op);

@@ -55,6 +55,9 @@ struct Kernel {
   llvm::SmallVector<mlir::Value, 1> outputs;
   /// For a final copy kernel: the output number written.
   int copyToOutput = -1;
+
+  /// True for a matmul kernel with an epilogue (ScheduleOptions).
+  bool hasEpilogue() const { return !elementwise && ops.size() > 1; }
 };
 
 /// Choices a target makes about the schedule.
@@ -66,6 +69,14 @@ struct ScheduleOptions {
   /// attention writing through such a transpose lists the transpose's
   /// result as its kernel output.
   bool stridedAttentionViews = false;
+  /// An elementwise tree (bias, activation, residual, ...) whose leaves
+  /// include exactly one matmul that has no other use and the tree's shape
+  /// and element type becomes that matmul's epilogue: the matmul's kernel
+  /// computes the tree on each output element before storing it. Such a
+  /// kernel's root is the matmul, its ops the matmul followed by the tree
+  /// (producers first), its inputs the matmul's operands followed by the
+  /// tree's other leaves, and its output the tree's root.
+  bool matmulEpilogues = false;
   /// Bytes per element of an element type, for targets that store tensors
   /// wider on the device (Vulkan keeps every element in a 32-bit word), so
   /// buffer sizes and arena offsets match what they allocate. Unset: the C

@@ -396,6 +396,75 @@ vk::emitElementwiseKernel(const Schedule &schedule,
   return p;
 }
 
+llvm::Expected<std::string> vk::emitEpilogue(const Schedule &schedule,
+                                             const WeightOffsets &weights,
+                                             const Kernel &kernel,
+                                             KernelProgram &p) {
+  const char *identity = "float attncEpilogue(uint e, float x) { return x; }\n"
+                         "vec4 attncEpilogue4(uint i, vec4 x) { return x; }\n";
+  if (!kernel.hasEpilogue())
+    return std::string(identity);
+  Value product = kernel.ops.front()->getResult(0);
+  ArrayRef<int64_t> shape = shapeOf(kernel.outputs[0]);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << shaders::kMath << "\n"
+     << "// The elementwise ops fused after the product, at element e.\n"
+     << "float attncEpilogue(uint e, float x) {\n  uint rest = e;\n";
+  // Coordinates, innermost first (the output is contiguous).
+  for (size_t d = shape.size(); d-- > 0;)
+    os << "  uint c" << d << " = rest % " << shape[d] << "u;\n  rest /= "
+       << shape[d] << "u;\n";
+  llvm::DenseMap<Value, std::string> names;
+  names[product] = "x";
+  int leaves = 0;
+  for (Operation *op : llvm::drop_begin(kernel.ops)) {
+    SmallVector<std::string, 3> operands;
+    for (Value v : op->getOperands()) {
+      if (!names.count(v)) {
+        Source s = stridedSource(v, shape);
+        std::string var = "l" + std::to_string(leaves);
+        if (s.literal) {
+          os << "  " << glslScalar(kindOf(v.getType())) << " " << var << " = "
+             << *s.literal << ";\n";
+        } else {
+          std::string binding = "epi" + std::to_string(leaves);
+          p.bindings.push_back(
+              bindValue(schedule, weights, v, binding, /*writes=*/false));
+          os << "  uint o" << leaves << " = 0u";
+          for (auto [d, stride] : llvm::enumerate(s.strides))
+            if (stride)
+              os << " + c" << d << " * " << stride << "u";
+          ScalarKind kind = kindOf(v.getType());
+          std::string load = binding + ".d[o" + std::to_string(leaves) + "]";
+          os << ";\n  " << glslScalar(kind) << " " << var << " = "
+             << (kind == ScalarKind::Bool    ? load + " != 0u"
+                 : kind == ScalarKind::Float ? "float(" + load + ")"
+                                             : load)
+             << ";\n";
+        }
+        names[v] = var;
+        ++leaves;
+      }
+      operands.push_back(names.lookup(v));
+    }
+    llvm::Expected<std::string> expr = opExpression(op, operands);
+    if (!expr)
+      return expr.takeError();
+    std::string var = "v" + std::to_string(names.size());
+    os << "  " << glslScalar(kindOf(op->getResult(0).getType())) << " " << var
+       << " = " << *expr << ";\n";
+    names[op->getResult(0)] = var;
+  }
+  os << "  return " << names.lookup(kernel.ops.back()->getResult(0))
+     << ";\n}\n"
+     << "vec4 attncEpilogue4(uint i, vec4 x) {\n"
+     << "  return vec4(attncEpilogue(4u * i, x.x), attncEpilogue(4u * i + 1u, "
+        "x.y),\n              attncEpilogue(4u * i + 2u, x.z), "
+        "attncEpilogue(4u * i + 3u, x.w));\n}\n";
+  return os.str();
+}
+
 namespace {
 
 /// Concat (`joins`: the pieces are inputs joined into `whole`) and split

@@ -443,6 +443,7 @@ bool coalesceBatch(SmallVector<int64_t, 6> &dims,
 
 llvm::Expected<KernelProgram> emitMatmul(const Schedule &schedule,
                                          const WeightOffsets &weights,
+                                         const Kernel &kernel,
                                          attn::MatmulOp op) {
   ArrayRef<int64_t> ls = shapeOf(op.getLhs()), rs = shapeOf(op.getRhs()),
                     cs = shapeOf(op.getResult());
@@ -530,14 +531,21 @@ llvm::Expected<KernelProgram> emitMatmul(const Schedule &schedule,
   p.defines = {{"A_VEC4", aVec4 ? "1" : "0"},
                {"B_VEC4", std::to_string(bVec4)},
                {"C_VEC4", cVec4 ? "1" : "0"}};
+  // C is the product, or the elementwise tree fused after it (its
+  // epilogue), of the same shape and element type.
   p.bindings.push_back(
-      bindValue(schedule, weights, op.getResult(), "cBuf", true));
+      bindValue(schedule, weights, kernel.outputs[0], "cBuf", true));
   if (cVec4)
     useVec4(p.bindings.back());
   p.bindings.push_back(
       bindTexels(schedule, weights, op.getLhs(), "aTex", aVec4));
   p.bindings.push_back(
       bindTexels(schedule, weights, op.getRhs(), "bTex", bVec4 != 0));
+  llvm::Expected<std::string> epilogue =
+      emitEpilogue(schedule, weights, kernel, p);
+  if (!epilogue)
+    return epilogue.takeError();
+  p.body = *epilogue + p.body;
   for (auto [name, value] :
        std::initializer_list<std::pair<const char *, int64_t>>{
            {"m", m},
@@ -890,7 +898,7 @@ vk::emitKernelPrograms(const Schedule &schedule, const WeightOffsets &weights) {
             return emitAttention(schedule, weights, kernel, a);
           })
           .Case([&](attn::MatmulOp m) {
-            return emitMatmul(schedule, weights, m);
+            return emitMatmul(schedule, weights, kernel, m);
           })
           .Case([&](attn::SoftmaxOp s) {
             return emitSoftmax(schedule, weights, s, s.getInput(),

@@ -75,6 +75,17 @@ llvm::Expected<KernelProgram>
 emitElementwiseKernel(const Schedule &schedule, const WeightOffsets &weights,
                       const Kernel &kernel);
 
+/// The epilogue of a matmul kernel (Kernel::hasEpilogue): appends a
+/// binding for each other leaf of its elementwise tree to `program` and
+/// returns the GLSL of `float attncEpilogue(uint e, float x)` and
+/// `vec4 attncEpilogue4(uint i, vec4 x)`, the tree at element e (group of
+/// four i) of the contiguous output with x the product there. Without an
+/// epilogue both return x.
+llvm::Expected<std::string> emitEpilogue(const Schedule &schedule,
+                                         const WeightOffsets &weights,
+                                         const Kernel &kernel,
+                                         KernelProgram &program);
+
 /// transpose, slice, broadcast_to, concat, split and causal_mask kernels.
 llvm::Expected<KernelProgram>
 emitDataMovementKernel(const Schedule &schedule, const WeightOffsets &weights,

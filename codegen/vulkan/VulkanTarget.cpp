@@ -131,6 +131,7 @@ llvm::Expected<VulkanProgram> buildProgram(ModuleOp module, PhaseTimer &timer) {
     return entry.takeError();
   ScheduleOptions options;
   options.stridedAttentionViews = true;
+  options.matmulEpilogues = true;
   options.elementBytes = elementDeviceBytes;
   llvm::Expected<Schedule> schedule = buildSchedule(*entry, options);
   if (!schedule)

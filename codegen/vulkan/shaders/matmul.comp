@@ -16,6 +16,10 @@
 // each, from BK-deep slices of A and B staged in shared memory.
 // Cooperative-matrix variants (f16 data): matmul_coopmat.comp.
 //
+// Every element of C goes through attncEpilogue (or attncEpilogue4 for a
+// group of four), the elementwise ops the schedule fused after the matmul
+// (bias, activation, residual), or the identity.
+//
 // Macros: A_VEC4 1 when A rows are read as float4 texels along k; B_VEC4
 // 0 element texels, 1 float4 texels along k (B columns contiguous), 2 float4
 // texels along n (B rows contiguous); C_VEC4 1 when C rows are written as
@@ -40,9 +44,10 @@ float loadB(uint e) {
 #endif
 }
 
-// Element e of C.
+// Element e of C: the product x, through the epilogue (the elementwise
+// ops fused after the matmul, attncEpilogue ahead of this file).
 void storeC(uint e, float x) {
-  cBuf_STORE(e, x);
+  cBuf_STORE(e, attncEpilogue(e, x));
 }
 
 void batchOffsets(out uint aOff, out uint bOff, out uint cOff) {
@@ -193,12 +198,13 @@ void main() {
     [[unroll]] for (uint j = 0u; j < TN / 4u; ++j)
       if (col0 + 4u * j < pc.n)
         cBuf_STORE4(rowBase / 4u + j,
-            vec4(acc[i * TN + 4u * j], acc[i * TN + 4u * j + 1u],
-                 acc[i * TN + 4u * j + 2u], acc[i * TN + 4u * j + 3u]));
+            attncEpilogue4(rowBase / 4u + j,
+                vec4(acc[i * TN + 4u * j], acc[i * TN + 4u * j + 1u],
+                     acc[i * TN + 4u * j + 2u], acc[i * TN + 4u * j + 3u])));
 #else
     [[unroll]] for (uint j = 0u; j < TN; ++j)
       if (col0 + j < pc.n)
-        cBuf_STORE(rowBase + j, acc[i * TN + j]);
+        storeC(rowBase + j, acc[i * TN + j]);
 #endif
   }
 }

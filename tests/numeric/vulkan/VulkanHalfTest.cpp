@@ -93,26 +93,34 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 /// Matmuls in f16: odd M, N and K (partial fragments and slices), a single
-/// row, transposed operands, batch dims broadcast on either side, and a K
-/// long enough for many double-buffered slices.
+/// row, transposed operands, batch dims broadcast on either side, a K long
+/// enough for many double-buffered slices, and bias, GELU and residual run
+/// as the matmul's epilogue.
 const char *kMatmulModule = R"(
 func.func @forward(%a: tensor<3x77x96xf16>, %b: tensor<96x130xf16>,
                    %c: tensor<2x1x40x33xf16>, %d: tensor<2x5x33x70xf16>,
                    %row: tensor<1x200xf16>, %bt: tensor<45x200xf16>,
                    %at: tensor<4x19x24xf16>, %e: tensor<4x19x52xf16>,
-                   %big: tensor<130x520xf16>, %w: tensor<520x72xf16>)
+                   %big: tensor<130x520xf16>, %w: tensor<520x72xf16>,
+                   %w2: tensor<520x72xf16>, %bias: tensor<72xf16>,
+                   %res: tensor<130x72xf16>)
     -> (tensor<3x77x130xf16>, tensor<2x5x40x70xf16>, tensor<1x45xf16>,
-        tensor<4x24x52xf16>, tensor<130x72xf16>) {
+        tensor<4x24x52xf16>, tensor<130x72xf16>, tensor<130x72xf16>) {
   %0 = attn.matmul %a, %b : (tensor<3x77x96xf16>, tensor<96x130xf16>) -> tensor<3x77x130xf16>
   %1 = attn.matmul %c, %d : (tensor<2x1x40x33xf16>, tensor<2x5x33x70xf16>) -> tensor<2x5x40x70xf16>
   %2 = attn.matmul %row, %bt {transpose_rhs} : (tensor<1x200xf16>, tensor<45x200xf16>) -> tensor<1x45xf16>
   %3 = attn.matmul %at, %e {transpose_lhs} : (tensor<4x19x24xf16>, tensor<4x19x52xf16>) -> tensor<4x24x52xf16>
   %4 = attn.matmul %big, %w : (tensor<130x520xf16>, tensor<520x72xf16>) -> tensor<130x72xf16>
-  return %0, %1, %2, %3, %4 : tensor<3x77x130xf16>, tensor<2x5x40x70xf16>, tensor<1x45xf16>, tensor<4x24x52xf16>, tensor<130x72xf16>
+  %5 = attn.matmul %big, %w2 : (tensor<130x520xf16>, tensor<520x72xf16>) -> tensor<130x72xf16>
+  %6 = attn.add %5, %bias : (tensor<130x72xf16>, tensor<72xf16>) -> tensor<130x72xf16>
+  %7 = attn.gelu %6 : tensor<130x72xf16>
+  %8 = attn.add %7, %res : (tensor<130x72xf16>, tensor<130x72xf16>) -> tensor<130x72xf16>
+  return %0, %1, %2, %3, %4, %8 : tensor<3x77x130xf16>, tensor<2x5x40x70xf16>, tensor<1x45xf16>, tensor<4x24x52xf16>, tensor<130x72xf16>, tensor<130x72xf16>
 }
 )";
-const char *kMatmulNames[] = {"batched_odd", "broadcast_batch", "one_row_t_rhs",
-                              "t_lhs", "long_k"};
+const char *kMatmulNames[] = {"batched_odd",   "broadcast_batch",
+                              "one_row_t_rhs", "t_lhs",
+                              "long_k",        "bias_gelu_residual_epilogue"};
 
 class VulkanMatmulF16
     : public ::testing::TestWithParam<std::tuple<size_t, Variant>> {
@@ -141,7 +149,7 @@ TEST_P(VulkanMatmulF16, MatchesOracle) {
     return;
   if (variant == Variant::CoopmatEmulated) {
     const std::string &device = suite->run.devices[static_cast<int>(variant)];
-    EXPECT_NE(device.find("5 emulated cooperative-matrix"), std::string::npos)
+    EXPECT_NE(device.find("6 emulated cooperative-matrix"), std::string::npos)
         << device;
   }
   expectClose(*got, suite->expected[index], kF16Tolerance,

@@ -208,4 +208,54 @@ TEST_P(VulkanOps, MatchesOracle) { checkOutput(); }
 INSTANTIATE_TEST_SUITE_P(AllOps, VulkanOps, VulkanOps::params(),
                          VulkanOps::name);
 
+/// Elementwise consumers the schedule runs as matmul epilogues: bias, GELU
+/// and residual (odd N, scalar stores), a scale and ReLU (N a multiple of
+/// 4, vec4 stores), a keep-mask select (a boolean leaf) and a sigmoid after
+/// a transposed operand.
+const char *kEpilogueModule = R"(
+func.func @forward(%a: tensor<2x33x48xf32>, %w: tensor<48x39xf32>,
+                   %bias: tensor<39xf32>, %res: tensor<2x33x39xf32>,
+                   %w4: tensor<48x40xf32>, %keep: tensor<33x40xi1>,
+                   %bt: tensor<40x48xf32>, %w5: tensor<48x40xf32>)
+    -> (tensor<2x33x39xf32>, tensor<2x33x40xf32>, tensor<2x33x40xf32>,
+        tensor<2x33x40xf32>) {
+  %m0 = attn.matmul %a, %w : (tensor<2x33x48xf32>, tensor<48x39xf32>) -> tensor<2x33x39xf32>
+  %b0 = attn.add %m0, %bias : (tensor<2x33x39xf32>, tensor<39xf32>) -> tensor<2x33x39xf32>
+  %g0 = attn.gelu %b0 : tensor<2x33x39xf32>
+  %r0 = attn.add %g0, %res : (tensor<2x33x39xf32>, tensor<2x33x39xf32>) -> tensor<2x33x39xf32>
+  %m1 = attn.matmul %a, %w4 : (tensor<2x33x48xf32>, tensor<48x40xf32>) -> tensor<2x33x40xf32>
+  %half = attn.constant dense<0.5> : tensor<f32>
+  %s1 = attn.mul %m1, %half : (tensor<2x33x40xf32>, tensor<f32>) -> tensor<2x33x40xf32>
+  %r1 = attn.relu %s1 : tensor<2x33x40xf32>
+  %m2 = attn.matmul %a, %w5 : (tensor<2x33x48xf32>, tensor<48x40xf32>) -> tensor<2x33x40xf32>
+  %fill = attn.constant dense<-1.0e4> : tensor<f32>
+  %r2 = attn.select %keep, %m2, %fill : (tensor<33x40xi1>, tensor<2x33x40xf32>, tensor<f32>) -> tensor<2x33x40xf32>
+  %m3 = attn.matmul %a, %bt {transpose_rhs} : (tensor<2x33x48xf32>, tensor<40x48xf32>) -> tensor<2x33x40xf32>
+  %r3 = attn.sigmoid %m3 : tensor<2x33x40xf32>
+  return %r0, %r1, %r2, %r3 : tensor<2x33x39xf32>, tensor<2x33x40xf32>, tensor<2x33x40xf32>, tensor<2x33x40xf32>
+}
+)";
+
+const char *kEpilogueNames[] = {"bias_gelu_residual", "scale_relu_vec4",
+                                "keep_mask_select", "transposed_sigmoid"};
+
+std::vector<HostTensor> buildEpilogueInputs(mlir::ModuleOp module) {
+  std::mt19937 rng(11);
+  std::vector<HostTensor> inputs = randomEntryInputs(module, rng);
+  HostTensor &keep = inputs[5];
+  for (int64_t k = 0; k < keep.numElements(); ++k)
+    keep.setFromDouble(k, k % 5 != 0);
+  return inputs;
+}
+
+const OutputsModule kEpilogues = {kEpilogueModule, kEpilogueNames,
+                                  buildEpilogueInputs};
+
+using VulkanEpilogues = VulkanOutputsTest<kEpilogues>;
+
+TEST_P(VulkanEpilogues, MatchesOracle) { checkOutput(); }
+
+INSTANTIATE_TEST_SUITE_P(MatmulEpilogues, VulkanEpilogues,
+                         VulkanEpilogues::params(), VulkanEpilogues::name);
+
 } // namespace

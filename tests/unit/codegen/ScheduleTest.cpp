@@ -17,11 +17,11 @@ class ScheduleTest : public ::testing::Test {
 protected:
   ScheduleTest() { context.loadDialect<attn::AttnDialect, func::FuncDialect>(); }
 
-  Schedule build(llvm::StringRef source) {
+  Schedule build(llvm::StringRef source, ScheduleOptions options = {}) {
     module = parseSourceString<ModuleOp>(source, &context);
     EXPECT_TRUE(module);
     auto func = *module->getOps<func::FuncOp>().begin();
-    llvm::Expected<Schedule> schedule = buildSchedule(func);
+    llvm::Expected<Schedule> schedule = buildSchedule(func, options);
     EXPECT_TRUE(static_cast<bool>(schedule));
     return std::move(*schedule);
   }
@@ -51,6 +51,55 @@ TEST_F(ScheduleTest, FusesElementwiseChain) {
   EXPECT_EQ(out.kind, BufferRef::Kind::Output);
   EXPECT_EQ(s.getBuffer(s.kernels[0].outputs[0]).kind, BufferRef::Kind::Arena);
   EXPECT_EQ(s.arenaBytes, 4 * 8 * 4);
+}
+
+// With matmulEpilogues the same chain runs inside the matmul's kernel: one
+// kernel, rooted at the matmul, reading x, w, the bias and x again (the
+// residual), writing the chain's result; nothing goes through the arena.
+TEST_F(ScheduleTest, FusesTheChainIntoTheMatmulEpilogue) {
+  ScheduleOptions options;
+  options.matmulEpilogues = true;
+  Schedule s = build(R"mlir(
+    func.func @f(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>) -> tensor<4x8xf32> {
+      %0 = attn.matmul %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+      %1 = attn.add %0, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+      %2 = attn.gelu %1 : tensor<4x8xf32>
+      %3 = attn.add %2, %x : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+      return %3 : tensor<4x8xf32>
+    })mlir",
+                     options);
+  ASSERT_EQ(s.kernels.size(), 1u);
+  const Kernel &k = s.kernels[0];
+  EXPECT_TRUE(isa<attn::MatmulOp>(k.root));
+  EXPECT_TRUE(k.hasEpilogue());
+  ASSERT_EQ(k.ops.size(), 4u);
+  EXPECT_EQ(k.ops.front(), k.root);
+  EXPECT_TRUE(isa<attn::AddOp>(k.ops.back()));
+  // x and w for the product, then the bias (x is read once as a value).
+  ASSERT_EQ(k.inputs.size(), 3u);
+  EXPECT_EQ(k.outputs[0], k.ops.back()->getResult(0));
+  EXPECT_EQ(s.getBuffer(k.outputs[0]).kind, BufferRef::Kind::Output);
+  EXPECT_EQ(s.arenaBytes, 0);
+}
+
+// A product with a second use, two products in one tree, or a tree of
+// another shape keep their own kernels.
+TEST_F(ScheduleTest, EpilogueNeedsOneSingleUseProductOfTheTreeShape) {
+  ScheduleOptions options;
+  options.matmulEpilogues = true;
+  Schedule s = build(R"mlir(
+    func.func @f(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %v: tensor<8x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+      %0 = attn.matmul %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+      %1 = attn.matmul %x, %v : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+      %2 = attn.mul %0, %1 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+      %3 = attn.matmul %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+      %4 = attn.exp %3 : tensor<4x8xf32>
+      return %2, %3, %4 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+    })mlir",
+                     options);
+  ASSERT_EQ(s.kernels.size(), 5u);
+  for (const Kernel &k : s.kernels)
+    EXPECT_FALSE(k.hasEpilogue());
 }
 
 // A value with two users is stored, not recomputed.

@@ -166,6 +166,32 @@ func.func @forward(%q: tensor<1x4x40x64xf16>, %k: tensor<1x2x50x64xf16>,
   EXPECT_EQ(modules.count({"matmul_1", 0u}), 1u) << "the f32 matmul";
 }
 
+// Bias, GELU and residual after a matmul run in the matmul's shader (its
+// epilogue): no elementwise kernel, and the shader reads the bias and the
+// residual after A and B.
+TEST_F(VulkanTargetTest, MatmulConsumersRunInItsEpilogue) {
+  OwningOpRef<ModuleOp> module = parse(R"(
+func.func @forward(%x: tensor<4x8xf32>, %w: tensor<8x12xf32>, %b: tensor<12xf32>, %r: tensor<4x12xf32>) -> tensor<4x12xf32> {
+  %0 = attn.matmul %x, %w : (tensor<4x8xf32>, tensor<8x12xf32>) -> tensor<4x12xf32>
+  %1 = attn.add %0, %b : (tensor<4x12xf32>, tensor<12xf32>) -> tensor<4x12xf32>
+  %2 = attn.gelu %1 : tensor<4x12xf32>
+  %3 = attn.add %2, %r : (tensor<4x12xf32>, tensor<4x12xf32>) -> tensor<4x12xf32>
+  return %3 : tensor<4x12xf32>
+}
+)");
+  ASSERT_TRUE(module);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  ASSERT_FALSE(bool(target->emit(*module, EmitKind::Glsl, os, {})));
+  os.flush();
+  EXPECT_EQ(text.find("// ===== shader elementwise"), std::string::npos);
+  for (const char *expected :
+       {"// ===== shader matmul_0", "//   3 epi0: readonly storage buffer",
+        "//   4 epi1: readonly storage buffer", "attncGeluErf(",
+        "cBuf_STORE(e, attncEpilogue(e, x))"})
+    EXPECT_NE(text.find(expected), std::string::npos) << expected;
+}
+
 TEST_F(VulkanTargetTest, WritesTheLibraryAndHeaderAndRunsIt) {
   OwningOpRef<ModuleOp> module = parse(kGatherModel);
   ASSERT_TRUE(module);
