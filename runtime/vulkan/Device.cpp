@@ -58,6 +58,14 @@ bool envFlag(const char *name, bool &value) {
   return true;
 }
 
+/// Fills the feature structs chained from `chain`.
+void queryFeatures(VkPhysicalDevice physical, void *chain) {
+  VkPhysicalDeviceFeatures2 features = {
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  features.pNext = chain;
+  vkGetPhysicalDeviceFeatures2(physical, &features);
+}
+
 /// The first compute-capable queue family, or -1.
 int computeFamily(VkPhysicalDevice device) {
   uint32_t count = 0;
@@ -267,10 +275,7 @@ Status Device::createLogicalDevice() {
   VkPhysicalDeviceShaderFloat16Int8Features float16 = {
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
   storage16.pNext = &float16;
-  VkPhysicalDeviceFeatures2 features = {
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
-  features.pNext = &storage16;
-  vkGetPhysicalDeviceFeatures2(physical, &features);
+  queryFeatures(physical, &storage16);
   halfStorage = storage16.storageBuffer16BitAccess == VK_TRUE;
   halfArithmetic = float16.shaderFloat16 == VK_TRUE;
   bool coopmatUsable = supportsCoopmat(halfStorage && halfArithmetic);
@@ -392,10 +397,7 @@ bool Device::supportsCoopmat(bool halfSupport) const {
   VkPhysicalDeviceVulkanMemoryModelFeatures model = {
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES};
   coop.pNext = &model;
-  VkPhysicalDeviceFeatures2 features = {
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
-  features.pNext = &coop;
-  vkGetPhysicalDeviceFeatures2(physical, &features);
+  queryFeatures(physical, &coop);
   if (!coop.cooperativeMatrix || !model.vulkanMemoryModel)
     return false;
   // The shaders multiply 16x16x16 f16 fragments into f32 accumulators.

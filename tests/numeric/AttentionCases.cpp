@@ -103,6 +103,21 @@ llvm::ArrayRef<AttentionCase> test::getConformanceCases() {
   return kConformanceCases;
 }
 
+llvm::ArrayRef<AttentionCase> test::getVulkanExtraCases() {
+  static const AttentionCase cases[] = {
+      {"head_dim_6_not_vec4", 1, 2, 1, 9, 11, 6, 6, MaskKind::Padding,
+       "bottom_right"},
+      {"transposed_views_b3_gqa", 3, 4, 2, 17, 23, 16, 16, MaskKind::None,
+       "top_left", 0, true},
+      {"causal_d256", 1, 2, 2, 40, 40, 256, 256, MaskKind::None, "top_left"},
+      {"causal_d264_bottom_right", 1, 2, 1, 20, 29, 264, 264,
+       MaskKind::Padding, "bottom_right"},
+      {"causal_offset_3_h2", 2, 2, 2, 70, 73, 32, 32, MaskKind::None,
+       "bottom_right"},
+  };
+  return cases;
+}
+
 std::string test::buildAttentionModule(llvm::ArrayRef<AttentionCase> cases,
                                        llvm::StringRef element) {
   std::string args, body, returns, types;

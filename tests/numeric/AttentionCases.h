@@ -54,6 +54,13 @@ struct AttentionCase {
 /// Dv != D with an explicit scale.
 llvm::ArrayRef<AttentionCase> getConformanceCases();
 
+/// What the Vulkan kernels add to the matrix: a head dim that is not a
+/// multiple of 4 (r32f rather than rgba32f texels), Q/K/V and the output as
+/// transposed views, causal tiles of the portable kernel with 2 and 1 rows
+/// per invocation (head dims 256 and 264) and a causal offset that is not a
+/// multiple of its key step.
+llvm::ArrayRef<AttentionCase> getVulkanExtraCases();
+
 /// One @forward returning every case's attention output, in order; its
 /// arguments are each case's q, k, v and (if any) mask, with float tensors
 /// of `element` (f32 or f16).

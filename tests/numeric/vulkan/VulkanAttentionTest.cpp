@@ -21,25 +21,12 @@ using namespace attnc::test;
 
 namespace {
 
-/// The shared matrix plus a head dim that is not a multiple of 4 (K and V
-/// bound as r32f rather than rgba32f texel buffers), Q/K/V and the output
-/// as transposed views, and causal tiles of the portable kernel with 2 and 1
-/// rows per invocation (head dims 256 and 264) and with a causal offset that
-/// is not a multiple of its key step.
 const std::vector<AttentionCase> &vulkanCases() {
   static const std::vector<AttentionCase> cases = [] {
     std::vector<AttentionCase> all(getConformanceCases().begin(),
                                    getConformanceCases().end());
-    all.push_back({"head_dim_6_not_vec4", 1, 2, 1, 9, 11, 6, 6,
-                   MaskKind::Padding, "bottom_right"});
-    all.push_back({"transposed_views_b3_gqa", 3, 4, 2, 17, 23, 16, 16,
-                   MaskKind::None, "top_left", 0, true});
-    all.push_back(
-        {"causal_d256", 1, 2, 2, 40, 40, 256, 256, MaskKind::None, "top_left"});
-    all.push_back({"causal_d264_bottom_right", 1, 2, 1, 20, 29, 264, 264,
-                   MaskKind::Padding, "bottom_right"});
-    all.push_back({"causal_offset_3_h2", 2, 2, 2, 70, 73, 32, 32,
-                   MaskKind::None, "bottom_right"});
+    all.insert(all.end(), getVulkanExtraCases().begin(),
+               getVulkanExtraCases().end());
     return all;
   }();
   return cases;

@@ -21,19 +21,16 @@ using namespace attnc::test;
 
 namespace {
 
+/// The matrix and the Vulkan cases with a cooperative-matrix form (head
+/// dims up to 256), plus four query heads per staged K/V block, each with
+/// its own mask rows.
 const std::vector<AttentionCase> &halfCases() {
   static const std::vector<AttentionCase> cases = [] {
     std::vector<AttentionCase> all(getConformanceCases().begin(),
                                    getConformanceCases().end());
-    all.push_back({"head_dim_6_not_vec4", 1, 2, 1, 9, 11, 6, 6,
-                   MaskKind::Padding, "bottom_right"});
-    all.push_back({"transposed_views_b3_gqa", 3, 4, 2, 17, 23, 16, 16,
-                   MaskKind::None, "top_left", 0, true});
-    all.push_back(
-        {"causal_d256", 1, 2, 2, 40, 40, 256, 256, MaskKind::None, "top_left"});
-    all.push_back({"causal_offset_3_h2", 2, 2, 2, 70, 73, 32, 32,
-                   MaskKind::None, "bottom_right"});
-    // Four query heads per staged K/V block, each with its own mask rows.
+    for (const AttentionCase &c : getVulkanExtraCases())
+      if (c.d <= 256 && c.dv <= 256)
+        all.push_back(c);
     all.push_back({"gqa_8over2_head_masks", 1, 8, 2, 33, 40, 64, 64,
                    MaskKind::AdditiveFullRow, "top_left"});
     return all;

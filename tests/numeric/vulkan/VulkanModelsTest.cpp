@@ -24,59 +24,46 @@ using namespace attnc::test;
 
 namespace {
 
-class VulkanModels : public ::testing::TestWithParam<std::string> {};
+class VulkanModels : public ::testing::TestWithParam<std::string> {
+protected:
+  /// Imports the example, runs it on Vulkan in `variants` (compiled with
+  /// --precision=f16 when `half`) and checks every output at `tolerance`.
+  void check(llvm::ArrayRef<Variant> variants, bool half, Tolerance tolerance) {
+    std::unique_ptr<mlir::MLIRContext> context = createContext();
+    mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(GetParam(), *context);
+    ASSERT_TRUE(module) << "cannot import " << GetParam();
+    mlir::func::FuncOp entry = mlir::attn::getEntryFunction(*module);
+    llvm::Expected<std::vector<HostTensor>> inputs =
+        collectInputs(entry, {}, /*seed=*/0);
+    ASSERT_TRUE(bool(inputs)) << llvm::toString(inputs.takeError());
+    std::vector<OracleTensor> expected = evaluateOracle(*module, *inputs);
+    VulkanRun run = runOnVulkan(*module, *inputs, variants, half);
+    if (!run.skip.empty())
+      GTEST_SKIP() << run.skip;
+    for (Variant variant : variants) {
+      int v = static_cast<int>(variant);
+      ASSERT_TRUE(run.error[v].empty()) << run.error[v];
+      if (variant == Variant::CoopmatEmulated)
+        EXPECT_NE(run.devices[v].find("emulated cooperative-matrix"),
+                  std::string::npos)
+            << run.devices[v];
+      ASSERT_EQ(run.outputs[v].size(), expected.size());
+      for (size_t i = 0; i < expected.size(); ++i)
+        expectClose(run.outputs[v][i], expected[i], tolerance,
+                    mlir::attn::getOutputName(entry, i) + " (" +
+                        (half ? "f16, " : "") + variantName(variant) + ")");
+    }
+  }
+};
 
 TEST_P(VulkanModels, MatchesOracle) {
-  std::unique_ptr<mlir::MLIRContext> context = createContext();
-  mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(GetParam(), *context);
-  ASSERT_TRUE(module) << "cannot import " << GetParam();
-  mlir::func::FuncOp entry = mlir::attn::getEntryFunction(*module);
-  llvm::Expected<std::vector<HostTensor>> inputs =
-      collectInputs(entry, {}, /*seed=*/0);
-  ASSERT_TRUE(bool(inputs)) << llvm::toString(inputs.takeError());
-  std::vector<OracleTensor> expected = evaluateOracle(*module, *inputs);
-  VulkanRun run = runOnVulkan(*module, *inputs);
-  if (!run.skip.empty())
-    GTEST_SKIP() << run.skip;
-  for (Variant variant : {Variant::Portable, Variant::Subgroup}) {
-    int v = static_cast<int>(variant);
-    ASSERT_TRUE(run.error[v].empty()) << run.error[v];
-    ASSERT_EQ(run.outputs[v].size(), expected.size());
-    for (size_t i = 0; i < expected.size(); ++i)
-      expectClose(run.outputs[v][i], expected[i], kFp32TargetTolerance,
-                  mlir::attn::getOutputName(entry, i) + " (" +
-                      variantName(variant) + ")");
-  }
+  check({Variant::Portable, Variant::Subgroup}, /*half=*/false,
+        kFp32TargetTolerance);
 }
 
 TEST_P(VulkanModels, MatchesOracleInF16) {
-  std::unique_ptr<mlir::MLIRContext> context = createContext();
-  mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(GetParam(), *context);
-  ASSERT_TRUE(module) << "cannot import " << GetParam();
-  mlir::func::FuncOp entry = mlir::attn::getEntryFunction(*module);
-  llvm::Expected<std::vector<HostTensor>> inputs =
-      collectInputs(entry, {}, /*seed=*/0);
-  ASSERT_TRUE(bool(inputs)) << llvm::toString(inputs.takeError());
-  std::vector<OracleTensor> expected = evaluateOracle(*module, *inputs);
-  const Variant variants[] = {Variant::Portable, Variant::Subgroup,
-                              Variant::CoopmatEmulated};
-  VulkanRun run =
-      runOnVulkan(*module, *inputs, variants, /*halfPrecision=*/true);
-  if (!run.skip.empty())
-    GTEST_SKIP() << run.skip;
-  for (Variant variant : variants) {
-    int v = static_cast<int>(variant);
-    ASSERT_TRUE(run.error[v].empty()) << run.error[v];
-    if (variant == Variant::CoopmatEmulated)
-      EXPECT_NE(run.devices[v].find("emulated cooperative-matrix"),
-                std::string::npos)
-          << run.devices[v];
-    ASSERT_EQ(run.outputs[v].size(), expected.size());
-    for (size_t i = 0; i < expected.size(); ++i)
-      expectClose(run.outputs[v][i], expected[i], kF16Tolerance,
-                  mlir::attn::getOutputName(entry, i) + " (f16, " +
-                      variantName(variant) + ")");
-  }
+  check({Variant::Portable, Variant::Subgroup, Variant::CoopmatEmulated},
+        /*half=*/true, kF16Tolerance);
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, VulkanModels,

@@ -205,6 +205,31 @@ using VulkanOps = VulkanOutputsTest<kOutputs>;
 
 TEST_P(VulkanOps, MatchesOracle) { checkOutput(); }
 
+// Every kernel kind with its tensors stored in f16 (--precision=f16), in
+// the portable, subgroup and emulated cooperative-matrix kernels, at
+// kF16Tolerance.
+TEST(VulkanOpsF16, MatchesOracle) {
+  std::unique_ptr<mlir::MLIRContext> context = createContext();
+  mlir::OwningOpRef<mlir::ModuleOp> module = parseModule(*context, kModule);
+  ASSERT_TRUE(module);
+  std::vector<HostTensor> inputs = buildInputs(*module);
+  std::vector<OracleTensor> expected = evaluateOracle(*module, inputs);
+  const Variant variants[] = {Variant::Portable, Variant::Subgroup,
+                              Variant::CoopmatEmulated};
+  VulkanRun run = runOnVulkan(*module, inputs, variants, /*halfPrecision=*/true);
+  if (!run.skip.empty())
+    GTEST_SKIP() << run.skip;
+  for (Variant variant : variants) {
+    int v = static_cast<int>(variant);
+    ASSERT_TRUE(run.error[v].empty()) << run.error[v];
+    ASSERT_EQ(run.outputs[v].size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i)
+      expectClose(run.outputs[v][i], expected[i], kF16Tolerance,
+                  std::string(kOutputNames[i]) + " (f16, " +
+                      variantName(variant) + ")");
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllOps, VulkanOps, VulkanOps::params(),
                          VulkanOps::name);
 
