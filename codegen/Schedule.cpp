@@ -274,8 +274,8 @@ llvm::Expected<Schedule> attnc::buildSchedule(func::FuncOp func,
       schedule.constants.push_back(constant);
       continue;
     }
-    if (isa<attn::ReshapeOp>(op) || isFusedIntoUser(&op) ||
-        views->count(&op) || outputViews.count(&op) || epilogueOf.count(&op))
+    if (isa<attn::ReshapeOp>(op) || isFusedIntoUser(&op) || views->count(&op) ||
+        outputViews.count(&op) || epilogueOf.count(&op))
       continue;
     if (auto attention = dyn_cast<attn::AttentionOp>(op); attention && attention.isPacked())
       return scheduleError(&op, "packed attention reached code generation "

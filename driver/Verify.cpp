@@ -192,8 +192,7 @@ LogicalResult attnc::verifyModel(ModuleOp module, const VerifyOptions &options,
       continue;
     }
     os << target << " on " << device << ":\n";
-    ok &= compareOutputs(os, target, entry, *got, *reference,
-                         targetTolerance);
+    ok &= compareOutputs(os, target, entry, *got, *reference, targetTolerance);
   }
   os << (ok ? "verify: PASS\n" : "verify: FAIL\n");
   return success(ok);

@@ -14,6 +14,7 @@ seed N, so a failure is reproduced by its seed.
 
 Usage: fuzz/random_graphs.py [--attnc PATH] [--targets cpu,vulkan]
                              [--start N] [--count N] [--out DIR]
+                             [--precision f32|f16]
 Exit status: 0 when every graph passed, 1 otherwise.
 
 Layer norm only takes inputs, matmul or attention results: a row that an
@@ -345,6 +346,8 @@ def main():
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--out", default="random-graphs")
+    parser.add_argument("--precision", default="f32",
+                        help="f32 or f16 (attnc verify --precision)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     failed = 0
@@ -356,7 +359,8 @@ def main():
         with open(path, "w") as f:
             f.write(text)
         run = subprocess.run([args.attnc, "verify", path,
-                              f"--target={args.targets}"],
+                              f"--target={args.targets}",
+                              f"--precision={args.precision}"],
                              capture_output=True, text=True)
         if run.returncode == 0:
             os.remove(path)

@@ -53,8 +53,8 @@ FailureOr<ElementsAttr> convertConstant(ConstantOp op, RankedTensorType type) {
     for (double &x : t.data)
       if (std::isfinite(x))
         x = std::clamp(x, -65504.0, 65504.0);
-  attnc::HostTensor host = attnc::fromOracle(
-      t, half ? attnc::DTypeKind::F16 : attnc::DTypeKind::F32);
+  attnc::HostTensor host = attnc::fromOracle(t, half ? attnc::DTypeKind::F16
+                                                     : attnc::DTypeKind::F32);
   std::string name = half ? "f16" : "f32";
   if (auto nameLoc = op.getLoc().dyn_cast<NameLoc>())
     name = nameLoc.getName().str();

@@ -79,9 +79,8 @@ std::string vk::storageType(Type element) {
 int64_t vk::deviceBytes(Value value) {
   auto type = value.getType().cast<RankedTensorType>();
   std::optional<DTypeKind> dtype = dtypeFromType(type.getElementType());
-  return type.getNumElements() *
-         deviceElementBytes(static_cast<int32_t>(dtype ? *dtype
-                                                       : DTypeKind::F32));
+  return type.getNumElements() * deviceElementBytes(static_cast<int32_t>(
+                                     dtype ? *dtype : DTypeKind::F32));
 }
 
 void vk::useVec4(ShaderBinding &binding) {
@@ -140,8 +139,8 @@ ShaderBinding vk::bindTexels(const Schedule &schedule,
                              std::string name, bool vec4) {
   ShaderBinding b =
       bindValue(schedule, weights, value, std::move(name), /*writes=*/false);
-  b.kind = texelKind(
-      value.getType().cast<RankedTensorType>().getElementType(), vec4);
+  b.kind = texelKind(value.getType().cast<RankedTensorType>().getElementType(),
+                     vec4);
   return b;
 }
 
@@ -230,8 +229,8 @@ CoopmatTiling coopmatTiling(uint32_t d16, uint32_t dv16, bool emulated) {
       uint32_t tiles = (twice ? 2 : 1) * keys * 16 * (d16 + dv16) * 2;
       // Scores (f32), probabilities (f16) and the row exchange per warp,
       // plus the emulated products' operand scratch.
-      uint32_t perWarp = 16 * keys * 4 + 16 * keys * 2 + 32 * 4 +
-                         (emulated ? 512 * 4 : 0);
+      uint32_t perWarp =
+          16 * keys * 4 + 16 * keys * 2 + 32 * 4 + (emulated ? 512 * 4 : 0);
       t = {4, keys, twice, tiles + t.warps * perWarp};
       if (t.sharedBytes <= budget)
         return t;
@@ -279,12 +278,11 @@ llvm::Expected<KernelProgram> emitAttention(const Schedule &schedule,
   p.coopmatVariant = isHalf(op.getQuery()) && isHalf(op.getKey()) &&
                      isHalf(op.getValue()) && d <= 256 && dv <= 256;
   p.body = std::string(shaders::kAttentionCommon) + "\n" +
-           (p.coopmatVariant ? "#if ATTNC_COOPMAT\n" +
-                                   std::string(shaders::kCoopmat) + "\n" +
-                                   shaders::kAttentionCoopmat +
-                                   "#else\n" + shaders::kAttention +
-                                   "#endif\n"
-                             : std::string(shaders::kAttention));
+           (p.coopmatVariant
+                ? "#if ATTNC_COOPMAT\n" + std::string(shaders::kCoopmat) +
+                      "\n" + shaders::kAttentionCoopmat + "#else\n" +
+                      shaders::kAttention + "#endif\n"
+                : std::string(shaders::kAttention));
   // Rows read as float4 texels and written as vec4s need 4-aligned rows and
   // head dims.
   bool vec4 = d % 4 == 0 && dv % 4 == 0;
@@ -294,8 +292,10 @@ llvm::Expected<KernelProgram> emitAttention(const Schedule &schedule,
   p.bindings.push_back(bindValue(schedule, weights, written, "outBuf", true));
   if (vec4)
     useVec4(p.bindings.back());
-  p.bindings.push_back(bindTexels(schedule, weights, op.getQuery(), "qTex", vec4));
-  p.bindings.push_back(bindTexels(schedule, weights, op.getKey(), "kTex", vec4));
+  p.bindings.push_back(
+      bindTexels(schedule, weights, op.getQuery(), "qTex", vec4));
+  p.bindings.push_back(
+      bindTexels(schedule, weights, op.getKey(), "kTex", vec4));
   p.bindings.push_back(
       bindTexels(schedule, weights, op.getValue(), "vTex", vec4));
   int maskKind = 0;
@@ -385,8 +385,8 @@ llvm::Expected<KernelProgram> emitAttention(const Schedule &schedule,
     uint32_t d16 = (d + 15) / 16, dv16 = (dv + 15) / 16;
     for (VariantKind kind :
          {VariantKind::Coopmat, VariantKind::CoopmatEmulated}) {
-      CoopmatTiling t = coopmatTiling(d16, dv16,
-                                      kind == VariantKind::CoopmatEmulated);
+      CoopmatTiling t =
+          coopmatTiling(d16, dv16, kind == VariantKind::CoopmatEmulated);
       // Query heads of one kv head share the workgroup's K/V blocks: the
       // largest power of two dividing both the group and the warps.
       uint32_t heads = 1;
@@ -398,10 +398,17 @@ llvm::Expected<KernelProgram> emitAttention(const Schedule &schedule,
       v.groups = {static_cast<uint32_t>((sq + rows - 1) / rows),
                   static_cast<uint32_t>(hq / heads),
                   static_cast<uint32_t>(batch)};
-      v.spec = {{0, 32 * t.warps}, {1, 1},        {2, 1},
-                {3, d4},           {4, dv4},      {5, t.warps},
-                {6, t.keys},       {7, d16},      {8, dv16},
-                {9, t.doubleBuffer ? 1u : 0u},    {10, heads}};
+      v.spec = {{0, 32 * t.warps},
+                {1, 1},
+                {2, 1},
+                {3, d4},
+                {4, dv4},
+                {5, t.warps},
+                {6, t.keys},
+                {7, d16},
+                {8, dv16},
+                {9, t.doubleBuffer ? 1u : 0u},
+                {10, heads}};
       v.sharedBytes = t.sharedBytes;
       p.variants.push_back(v);
     }
@@ -514,20 +521,13 @@ llvm::Expected<KernelProgram> emitMatmul(const Schedule &schedule,
   p.family = "matmul";
   p.subgroupVariant = true;
   // Cooperative-matrix variants multiply f16 operands: only for f16 data.
-  p.coopmatVariant = op.getLhs()
-                         .getType()
-                         .cast<RankedTensorType>()
-                         .getElementType()
-                         .isF16() &&
-                     op.getRhs()
-                         .getType()
-                         .cast<RankedTensorType>()
-                         .getElementType()
-                         .isF16();
+  p.coopmatVariant =
+      op.getLhs().getType().cast<RankedTensorType>().getElementType().isF16() &&
+      op.getRhs().getType().cast<RankedTensorType>().getElementType().isF16();
   p.body = shaders::kMatmul;
   if (p.coopmatVariant)
-    p.body += std::string("\n#if ATTNC_COOPMAT\n") + shaders::kCoopmat +
-              "\n" + shaders::kMatmulCoopmat + "#endif\n";
+    p.body += std::string("\n#if ATTNC_COOPMAT\n") + shaders::kCoopmat + "\n" +
+              shaders::kMatmulCoopmat + "#endif\n";
   p.defines = {{"A_VEC4", aVec4 ? "1" : "0"},
                {"B_VEC4", std::to_string(bVec4)},
                {"C_VEC4", cVec4 ? "1" : "0"}};
@@ -626,8 +626,8 @@ llvm::Expected<KernelProgram> emitMatmul(const Schedule &schedule,
       v.groups = {static_cast<uint32_t>((n + bn - 1) / bn),
                   static_cast<uint32_t>((m + bm - 1) / bm),
                   static_cast<uint32_t>(batchCount)};
-      v.spec = {{0, 128}, {1, 1},  {2, 1},  {3, 1},  {4, bk},
-                {5, 4},   {6, 2},  {7, fm}, {8, fn}, {9, 1}};
+      v.spec = {{0, 128}, {1, 1}, {2, 1},  {3, 1},  {4, bk},
+                {5, 4},   {6, 2}, {7, fm}, {8, fn}, {9, 1}};
       v.sharedBytes = 2 * (bm * bk + bk * bn) * 2 + 4 * 256 * 4 +
                       (emulated ? 4 * 512 * 4 : 0);
       p.variants.push_back(v);
@@ -1054,8 +1054,8 @@ std::string vk::renderGlsl(const KernelProgram &p, llvm::StringRef name) {
          << ".d[(e) >> 2u][(e) & 3u] = float(v)\n#define " << n
          << "_STORE4(i, v) " << n << ".d[i] = vec4(v)\n";
     else
-      os << "#define " << n << "_STORE(e, v) " << n << ".d[e] = "
-         << b.elementType << "(v)\n";
+      os << "#define " << n << "_STORE(e, v) " << n
+         << ".d[e] = " << b.elementType << "(v)\n";
     if (b.elementType == "float16_t")
       os << "#define " << n << "_STORE4(i, v) { vec4 v_ = (v); uint i_ = 4u * "
          << "(i); " << n << ".d[i_] = float16_t(v_.x); " << n

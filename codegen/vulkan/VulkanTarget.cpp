@@ -124,7 +124,6 @@ struct VulkanProgram {
   uint32_t features = 0;
 };
 
-
 llvm::Expected<VulkanProgram> buildProgram(ModuleOp module, PhaseTimer &timer) {
   llvm::Expected<func::FuncOp> entry = attn::findEntryFunction(module);
   if (!entry)

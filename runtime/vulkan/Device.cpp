@@ -387,9 +387,9 @@ bool Device::supportsCoopmat(bool halfSupport) const {
                                        available.data());
   if (std::none_of(available.begin(), available.end(),
                    [](const VkExtensionProperties &e) {
-                     return std::strcmp(e.extensionName,
-                                        VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) ==
-                            0;
+                     return std::strcmp(
+                                e.extensionName,
+                                VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) == 0;
                    }))
     return false;
   VkPhysicalDeviceCooperativeMatrixFeaturesNV coop = {
@@ -416,8 +416,7 @@ bool Device::supportsCoopmat(bool halfSupport) const {
     return false;
   return std::any_of(props.begin(), props.end(),
                      [](const VkCooperativeMatrixPropertiesNV &p) {
-                       return p.MSize == 16 && p.NSize == 16 &&
-                              p.KSize == 16 &&
+                       return p.MSize == 16 && p.NSize == 16 && p.KSize == 16 &&
                               p.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
                               p.BType == VK_COMPONENT_TYPE_FLOAT16_NV &&
                               p.CType == VK_COMPONENT_TYPE_FLOAT32_NV &&

@@ -17,12 +17,10 @@ namespace attnc::vk {
 /// Converts `count` elements of C ABI dtype `dtype` at `src` to device
 /// elements at `dst`: f32, f16 and i32 copied, f64 to float, i64 to int32
 /// (saturating), bool to 0/1.
-void toDeviceWords(int32_t dtype, const void *src, uint64_t count,
-                   void *dst);
+void toDeviceWords(int32_t dtype, const void *src, uint64_t count, void *dst);
 
 /// The reverse: device elements at `src` to `count` elements of `dtype`.
-void fromDeviceWords(int32_t dtype, const void *src, uint64_t count,
-                     void *dst);
+void fromDeviceWords(int32_t dtype, const void *src, uint64_t count, void *dst);
 
 } // namespace attnc::vk
 

@@ -24,9 +24,7 @@ struct ProgramTensor {
   int32_t dtype = 0; ///< attnc_dtype
   uint64_t elements = 0;
   /// Bytes on the device (KernelAbi.h's storage).
-  uint64_t deviceBytes() const {
-    return elements * deviceElementBytes(dtype);
-  }
+  uint64_t deviceBytes() const { return elements * deviceElementBytes(dtype); }
 };
 
 struct ProgramModule {

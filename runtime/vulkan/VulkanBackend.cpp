@@ -71,8 +71,8 @@ public:
     std::string kinds;
     for (int k = kVariantKinds - 1; k >= 0; --k)
       if (counts[k])
-        kinds += (kinds.empty() ? "" : ", ") + std::to_string(counts[k]) +
-                 " " + names[k];
+        kinds += (kinds.empty() ? "" : ", ") + std::to_string(counts[k]) + " " +
+                 names[k];
     return kinds.empty() ? text : text + "; kernels: " + kinds;
   }
   attnc_status run(const void *const *inputs, void *const *outputs,
@@ -275,10 +275,10 @@ Status VulkanBackend::createKernels() {
                         std::to_string(storage + texel) +
                         " buffers, more than the device allows per shader");
     for (const ProgramBinding &b : d.bindings) {
-      uint64_t limit = b.kind == DescriptorKind::Storage
-                           ? limits.maxStorageBufferRange
-                           : uint64_t(limits.maxTexelBufferElements) *
-                                 texelBytes(b.kind);
+      uint64_t limit =
+          b.kind == DescriptorKind::Storage
+              ? limits.maxStorageBufferRange
+              : uint64_t(limits.maxTexelBufferElements) * texelBytes(b.kind);
       if (b.bytes > limit)
         return Status(ATTNC_ERROR_DEVICE,
                       "Vulkan: a tensor of '" + d.label + "' has " +
@@ -399,8 +399,7 @@ Status VulkanBackend::createDescriptors() {
         viewInfo.buffer = buffer.getHandle();
         viewInfo.format = texelFormat(b.kind);
         viewInfo.offset = b.offset;
-        viewInfo.range =
-            std::max(range / texel, VkDeviceSize(1)) * texel;
+        viewInfo.range = std::max(range / texel, VkDeviceSize(1)) * texel;
         if (viewInfo.offset + viewInfo.range > buffer.getSize())
           viewInfo.range = VK_WHOLE_SIZE;
         if (Status s = checkResult(
@@ -480,8 +479,7 @@ attnc_status VulkanBackend::run(const void *const *inputs, void *const *outputs,
   auto *staging = static_cast<uint8_t *>(upload->getMapped());
   for (size_t i = 0; i < program.inputs.size(); ++i)
     toDeviceWords(program.inputs[i].dtype, inputs[i],
-                  program.inputs[i].elements,
-                  staging + uploadOffsets[i]);
+                  program.inputs[i].elements, staging + uploadOffsets[i]);
   Status s = sequence->submitAndWait();
   if (s.ok())
     s = checkValidation("while running the model");

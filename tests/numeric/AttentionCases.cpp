@@ -110,8 +110,8 @@ llvm::ArrayRef<AttentionCase> test::getVulkanExtraCases() {
       {"transposed_views_b3_gqa", 3, 4, 2, 17, 23, 16, 16, MaskKind::None,
        "top_left", 0, true},
       {"causal_d256", 1, 2, 2, 40, 40, 256, 256, MaskKind::None, "top_left"},
-      {"causal_d264_bottom_right", 1, 2, 1, 20, 29, 264, 264,
-       MaskKind::Padding, "bottom_right"},
+      {"causal_d264_bottom_right", 1, 2, 1, 20, 29, 264, 264, MaskKind::Padding,
+       "bottom_right"},
       {"causal_offset_3_h2", 2, 2, 2, 70, 73, 32, 32, MaskKind::None,
        "bottom_right"},
   };
@@ -150,8 +150,8 @@ std::string test::buildAttentionModule(llvm::ArrayRef<AttentionCase> cases,
     }
     std::string maskOperand, maskType;
     if (c.mask != MaskKind::None) {
-      maskType = tensorType(maskShape(c),
-                            isKeepMask(c.mask) ? llvm::StringRef("i1") : element);
+      maskType = tensorType(
+          maskShape(c), isKeepMask(c.mask) ? llvm::StringRef("i1") : element);
       args += llvm::formatv(", %m{0}: {1}", n, maskType);
       maskOperand = " mask %m" + n;
       maskType = ", " + maskType;

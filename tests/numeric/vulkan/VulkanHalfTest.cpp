@@ -1,4 +1,5 @@
-//===- VulkanHalfTest.cpp - f16 attention and matmul on Vulkan vs the oracle ===//
+//===- VulkanHalfTest.cpp - f16 attention and matmul on Vulkan vs the oracle
+//===//
 //
 // The conformance matrix of VulkanAttentionTest with f16 Q, K, V, masks and
 // outputs, which stay f16 on the device, and f16 matmuls of every operand
@@ -68,8 +69,7 @@ TEST_P(VulkanAttentionF16, MatchesOracle) {
   ASSERT_EQ(got->dtype, DTypeKind::F16);
   if (variant == Variant::CoopmatEmulated) {
     // Every attention of the module ran in the emulated coopmat kernel.
-    const std::string &device =
-        suite->run.devices[static_cast<int>(variant)];
+    const std::string &device = suite->run.devices[static_cast<int>(variant)];
     EXPECT_NE(device.find(std::to_string(halfCases().size()) +
                           " emulated cooperative-matrix"),
               std::string::npos)
@@ -149,8 +149,7 @@ TEST_P(VulkanMatmulF16, MatchesOracle) {
     EXPECT_NE(device.find("6 emulated cooperative-matrix"), std::string::npos)
         << device;
   }
-  expectClose(*got, suite->expected[index], kF16Tolerance,
-              kMatmulNames[index]);
+  expectClose(*got, suite->expected[index], kF16Tolerance, kMatmulNames[index]);
 }
 
 INSTANTIATE_TEST_SUITE_P(

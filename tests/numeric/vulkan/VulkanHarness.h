@@ -51,11 +51,11 @@ struct VulkanSuite {
 
   /// Parses `text`, makes its inputs, evaluates the oracle and runs the
   /// module on Vulkan; null (with a test failure) when `text` does not parse.
-  static std::unique_ptr<VulkanSuite> create(
-      llvm::StringRef text,
-      llvm::function_ref<std::vector<HostTensor>(mlir::ModuleOp)> makeInputs,
-      llvm::ArrayRef<Variant> variants = {Variant::Portable,
-                                          Variant::Subgroup});
+  static std::unique_ptr<VulkanSuite>
+  create(llvm::StringRef text,
+         llvm::function_ref<std::vector<HostTensor>(mlir::ModuleOp)> makeInputs,
+         llvm::ArrayRef<Variant> variants = {Variant::Portable,
+                                             Variant::Subgroup});
 };
 
 /// Sets `got` to output `index` of `variant`'s run. Fails the test when the

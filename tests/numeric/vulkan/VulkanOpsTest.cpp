@@ -216,7 +216,8 @@ TEST(VulkanOpsF16, MatchesOracle) {
   std::vector<OracleTensor> expected = evaluateOracle(*module, inputs);
   const Variant variants[] = {Variant::Portable, Variant::Subgroup,
                               Variant::CoopmatEmulated};
-  VulkanRun run = runOnVulkan(*module, inputs, variants, /*halfPrecision=*/true);
+  VulkanRun run =
+      runOnVulkan(*module, inputs, variants, /*halfPrecision=*/true);
   if (!run.skip.empty())
     GTEST_SKIP() << run.skip;
   for (Variant variant : variants) {

@@ -16,8 +16,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
-#include "gtest/gtest.h"
 #include "spirv-tools/libspirv.hpp"
+#include "gtest/gtest.h"
 
 #include <map>
 
@@ -144,10 +144,9 @@ func.func @forward(%q: tensor<1x4x40x64xf16>, %k: tensor<1x2x50x64xf16>,
   auto modules = readContainer(bytes);
   spvtools::SpirvTools tools(SPV_ENV_VULKAN_1_1);
   std::string messages;
-  tools.SetMessageConsumer([&](spv_message_level_t, const char *,
-                               const spv_position_t &, const char *text) {
-    messages += std::string(text) + "\n";
-  });
+  tools.SetMessageConsumer(
+      [&](spv_message_level_t, const char *, const spv_position_t &,
+          const char *text) { messages += std::string(text) + "\n"; });
   const uint32_t kCapabilityCooperativeMatrixNV = 5357;
   for (const char *name : {"attention_0", "matmul_0"})
     for (uint32_t variant : {2u, 3u}) {
