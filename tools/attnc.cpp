@@ -96,7 +96,7 @@ cl::opt<std::string> precision(
     "precision",
     cl::desc("f32 (default) | f16: store every f32 tensor, weights included, "
              "as f16 on the device; kernels still accumulate in f32 and the "
-             "library's inputs and outputs stay f32 (vulkan target)"),
+             "library's inputs and outputs stay f32 (vulkan target only)"),
     cl::init("f32"), cl::sub(compileCmd), cl::sub(runCmd), cl::sub(verifyCmd),
     cl::sub(benchCmd), cl::cat(category));
 cl::list<std::string> inputs("input",
@@ -468,6 +468,14 @@ int main(int argc, char **argv) {
 
   if (precision != "f32" && precision != "f16")
     return fail("unknown --precision=" + precision + " (expected f32 or f16)");
+  if (precision == "f16") {
+    llvm::SmallVector<llvm::StringRef> targets;
+    llvm::StringRef(targetName).split(targets, ',', -1, false);
+    if (llvm::any_of(targets, [](llvm::StringRef t) { return t.trim() == "cpu"; }))
+      return fail("--precision=f16 is for the vulkan target: the cpu target "
+                  "computes and stores f32 (it runs f16 models through an "
+                  "f32 copy)");
+  }
   if (compileCmd)
     return runCompile(context);
   if (runCmd)
