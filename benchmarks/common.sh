@@ -14,3 +14,29 @@ wait_idle() {
   done
   echo "warning: machine not idle, measuring anyway" >&2
 }
+
+# The ONNX Runtime peer: PyPI's onnxruntime in a venv under the build
+# directory, created on first use (tests and CI never need it).
+ort_version=1.30.0
+ort_numpy_version=2.2.6
+
+# Prints the venv's python, creating build/bench-venv first if it lacks the
+# pinned onnxruntime; the pip log goes to $2.
+ort_python() {
+  local venv=$1/bench-venv log=$2
+  if ! "$venv/bin/python" -c "import onnxruntime, sys; sys.exit(onnxruntime.__version__ != '$ort_version')" 2>/dev/null; then
+    { /usr/bin/python3 -m venv "$venv" &&
+      "$venv/bin/pip" install --disable-pip-version-check \
+        "onnxruntime==$ort_version" "numpy==$ort_numpy_version"; } >"$log" 2>&1 || return 1
+  fi
+  echo "$venv/bin/python"
+}
+
+# Makes the peer's ONNX models in $1 with the shared exporter ($2), once;
+# the exporter needs Debian's torch, hence /usr/bin/python3.
+ort_models() {
+  local models=$1 shared=$2
+  [ -f "$models/attn23_causal.onnx" ] && return 0
+  mkdir -p "$models"
+  /usr/bin/python3 "$shared/export_onnx.py" "$models"
+}

@@ -4,13 +4,15 @@
 # For each yardstick shape (B,H,S,D), causal and not, at 2 and 1 threads, a
 # module holding one attn.attention is compiled and timed by `attnc bench`
 # (median of $REPS runs after warm-up); PyTorch (tuned environment), ONNX
-# Runtime (when its node modules install) and the FMA peak run in the same
-# session. GFLOP/s use the yardsticks' convention for every column:
-# 4·B·H·S²·D, causal counts half. Prints a markdown table and keeps the raw
+# Runtime (PyPI's onnxruntime, pinned in common.sh, installed on first use
+# into BUILD_DIR/bench-venv) and the FMA peak run in the same session.
+# GFLOP/s use the yardsticks' convention for every column: 4·B·H·S²·D,
+# causal counts half. Prints a markdown table and keeps the raw
 # logs in OUT_DIR.
 #
 # Usage: benchmarks/cpu_attention.sh [BUILD_DIR] [OUT_DIR]
-#   env: REPS (default 15), SKIP_ORT=1, SKIP_TORCH=1, ATTNC_SHARED_BENCH (shared/bench)
+#   env: REPS (default 15), SKIP_ORT=1, SKIP_TORCH=1, ATTNC_SHARED_BENCH (shared/bench),
+#        ORT_ARGS (more options for attention_ort.py, e.g. "--max-wait 5")
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
@@ -86,18 +88,16 @@ if [ "${SKIP_TORCH:-0}" != 1 ]; then
     >"$out/torch_forced.txt" 2>&1 || echo "warning: attention_torch.py failed (see $out/torch_forced.txt)" >&2
 fi
 if [ "${SKIP_ORT:-0}" != 1 ]; then
-  # ONNX Runtime from a private copy of the yardstick (npm writes node_modules).
-  ort=$build/bench-ort
-  mkdir -p "$ort/node"
-  cp "$shared/attention_ort.js" "$shared/export_onnx.py" "$ort/"
-  cp "$shared/node/package.json" "$shared/node/package-lock.json" "$shared/node/.npmrc" "$ort/node/"
-  chmod -R u+w "$ort"
-  if [ -d "$ort/node/node_modules/onnxruntime-node" ] ||
-     (cd "$ort/node" && npm install --no-audit --no-fund >"$out/npm.log" 2>&1); then
-    node "$ort/attention_ort.js" --threads 2,1 >"$out/ort.txt" 2>&1 ||
-      echo "warning: attention_ort.js failed (see $out/ort.txt)" >&2
+  # ONNX Runtime from PyPI in build/bench-venv (common.sh), on the models
+  # of the shared exporter.
+  models=$build/bench-ort/models
+  if ! ort_py=$(ort_python "$build" "$out/pip.log"); then
+    echo "warning: pip install of onnxruntime $ort_version failed (see $out/pip.log)" >&2
+  elif ! ort_models "$models" "$shared" >"$out/export.log" 2>&1; then
+    echo "warning: export_onnx.py failed (see $out/export.log)" >&2
   else
-    echo "warning: npm install of onnxruntime-node failed (see $out/npm.log)" >&2
+    "$ort_py" "$root/benchmarks/attention_ort.py" --models "$models" --threads 2,1 ${ORT_ARGS:-} \
+      >"$out/ort.txt" 2>&1 || echo "warning: attention_ort.py failed (see $out/ort.txt)" >&2
   fi
 fi
 

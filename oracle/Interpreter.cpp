@@ -27,8 +27,6 @@
 
 using namespace mlir;
 using namespace mlir::attn;
-using attnc::kernels::BinaryKind;
-using attnc::kernels::UnaryKind;
 
 namespace attnc {
 
@@ -93,10 +91,6 @@ std::optional<ArrayRef<int64_t>> staticShape(Type type) {
     if (llvm::MulOverflow(n, d, n) || n > kMaxElements)
       return std::nullopt;
   return ranked.getShape();
-}
-
-bool isInteger(Value v) {
-  return getElementTypeOrSelf(v.getType()).isa<IntegerType>();
 }
 
 /// The operand values of the op being evaluated, looked up by Value.
@@ -240,34 +234,6 @@ llvm::Expected<OracleTensor> evalConstant(ConstantOp op) {
 // Op dispatch
 //===----------------------------------------------------------------------===//
 
-template <typename OpTy>
-llvm::Expected<Results> evalBinary(OpTy op, const Env &env, BinaryKind kind) {
-  return one(kernels::binary(kind, env[op.getLhs()], env[op.getRhs()]));
-}
-
-template <typename OpTy>
-llvm::Expected<Results> evalUnary(OpTy op, const Env &env, UnaryKind kind) {
-  return one(kernels::unary(kind, env[op.getInput()]));
-}
-
-BinaryKind compareKind(CompareKind kind) {
-  switch (kind) {
-  case CompareKind::eq:
-    return BinaryKind::Eq;
-  case CompareKind::ne:
-    return BinaryKind::Ne;
-  case CompareKind::lt:
-    return BinaryKind::Lt;
-  case CompareKind::le:
-    return BinaryKind::Le;
-  case CompareKind::gt:
-    return BinaryKind::Gt;
-  case CompareKind::ge:
-    return BinaryKind::Ge;
-  }
-  llvm_unreachable("unknown CompareKind");
-}
-
 llvm::Expected<Results> evalCast(CastOp op, const Env &env) {
   Type to = getElementTypeOrSelf(op.getType());
   kernels::CastKind kind;
@@ -282,6 +248,19 @@ llvm::Expected<Results> evalCast(CastOp op, const Env &env) {
   else
     return error("cannot cast to " + str(to));
   return one(kernels::cast(kind, env[op.getInput()]));
+}
+
+/// An op of ops/ElementwiseOps.def on its operands.
+llvm::Expected<Results> evalElementwise(Operation *op,
+                                        attnc::ops::ElementwiseKind kind,
+                                        const Env &env) {
+  if (auto cast = dyn_cast<CastOp>(op))
+    return evalCast(cast, env);
+  SmallVector<const OracleTensor *, 3> operands;
+  for (Value v : op->getOperands())
+    operands.push_back(&env[v]);
+  return one(kernels::elementwise(
+      kind, operands, attnc::ops::scalarKindOf(op->getOperand(0).getType())));
 }
 
 llvm::Expected<Results> evalReduce(ReduceOp op, const Env &env) {
@@ -368,49 +347,10 @@ llvm::Expected<Results> evalAttention(AttentionOp op, const Env &env) {
 
 llvm::Expected<Results> dispatch(Operation *op, const Env &env) {
   auto resultShape = [&]() { return *staticShape(op->getResult(0).getType()); };
+  if (std::optional<attnc::ops::ElementwiseKind> kind =
+          attnc::ops::classifyElementwise(op))
+    return evalElementwise(op, *kind, env);
   return llvm::TypeSwitch<Operation *, llvm::Expected<Results>>(op)
-      .Case([&](AddOp o) { return evalBinary(o, env, BinaryKind::Add); })
-      .Case([&](SubOp o) { return evalBinary(o, env, BinaryKind::Sub); })
-      .Case([&](MulOp o) { return evalBinary(o, env, BinaryKind::Mul); })
-      .Case([&](DivOp o) {
-        return evalBinary(o, env,
-                          isInteger(o.getLhs()) ? BinaryKind::IntDiv
-                                                : BinaryKind::Div);
-      })
-      .Case([&](PowOp o) {
-        return evalBinary(o, env,
-                          isInteger(o.getLhs()) ? BinaryKind::IntPow
-                                                : BinaryKind::Pow);
-      })
-      .Case([&](MaxOp o) { return evalBinary(o, env, BinaryKind::Max); })
-      .Case([&](MinOp o) { return evalBinary(o, env, BinaryKind::Min); })
-      .Case([&](AndOp o) { return evalBinary(o, env, BinaryKind::And); })
-      .Case([&](OrOp o) { return evalBinary(o, env, BinaryKind::Or); })
-      .Case([&](CompareOp o) {
-        return evalBinary(o, env, compareKind(o.getPredicate()));
-      })
-      .Case([&](ExpOp o) { return evalUnary(o, env, UnaryKind::Exp); })
-      .Case([&](LogOp o) { return evalUnary(o, env, UnaryKind::Log); })
-      .Case([&](TanhOp o) { return evalUnary(o, env, UnaryKind::Tanh); })
-      .Case([&](ErfOp o) { return evalUnary(o, env, UnaryKind::Erf); })
-      .Case([&](SqrtOp o) { return evalUnary(o, env, UnaryKind::Sqrt); })
-      .Case([&](RsqrtOp o) { return evalUnary(o, env, UnaryKind::Rsqrt); })
-      .Case([&](NegOp o) { return evalUnary(o, env, UnaryKind::Neg); })
-      .Case([&](AbsOp o) { return evalUnary(o, env, UnaryKind::Abs); })
-      .Case([&](ReluOp o) { return evalUnary(o, env, UnaryKind::Relu); })
-      .Case([&](SigmoidOp o) { return evalUnary(o, env, UnaryKind::Sigmoid); })
-      .Case([&](NotOp o) { return evalUnary(o, env, UnaryKind::Not); })
-      .Case([&](GeluOp o) {
-        return evalUnary(o, env,
-                         o.getApproximate() == GeluKind::tanh
-                             ? UnaryKind::GeluTanh
-                             : UnaryKind::GeluErf);
-      })
-      .Case([&](SelectOp o) {
-        return one(kernels::select(env[o.getCondition()], env[o.getTrueValue()],
-                                   env[o.getFalseValue()]));
-      })
-      .Case([&](CastOp o) { return evalCast(o, env); })
       .Case([&](ReduceOp o) { return evalReduce(o, env); })
       .Case([&](SoftmaxOp o) { return evalSoftmax(o, env, /*log=*/false); })
       .Case([&](LogSoftmaxOp o) { return evalSoftmax(o, env, /*log=*/true); })

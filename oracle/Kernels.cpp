@@ -8,6 +8,8 @@
 
 #include "oracle/Kernels.h"
 
+#include "oracle/DoubleMath.h"
+
 #include "ir/ShapeUtils.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -80,25 +82,30 @@ void walk(ArrayRef<int64_t> shape, ArrayRef<Strides> strides, Fn &&fn,
   }
 }
 
-bool sameShape(ArrayRef<int64_t> a, ArrayRef<int64_t> b) { return a == b; }
-
+/// `f(operand values)` at every point of the operands' broadcast shape.
 template <typename F>
-llvm::Expected<OracleTensor> applyBinary(const OracleTensor &a,
-                                         const OracleTensor &b, F f) {
-  SmallVector<int64_t> shape;
-  if (mlir::attn::broadcastShapes(a.shape, b.shape, shape))
-    return error("cannot broadcast " + formatShape(a.shape) + " with " +
-                 formatShape(b.shape));
-  OracleTensor out = zeros(shape);
-  if (sameShape(a.shape, shape) && sameShape(b.shape, shape)) {
-    for (size_t i = 0; i < out.data.size(); ++i)
-      out.data[i] = f(a.data[i], b.data[i]);
-    return out;
+llvm::Expected<OracleTensor> applyElementwise(ArrayRef<const OracleTensor *> in,
+                                              F f) {
+  SmallVector<int64_t> shape(in[0]->shape.begin(), in[0]->shape.end());
+  for (const OracleTensor *t : in.drop_front()) {
+    SmallVector<int64_t> joined;
+    if (mlir::attn::broadcastShapes(shape, t->shape, joined)) {
+      std::string shapes = formatShape(in[0]->shape);
+      for (const OracleTensor *u : in.drop_front())
+        shapes += " with " + formatShape(u->shape);
+      return error("cannot broadcast " + shapes);
+    }
+    shape = joined;
   }
-  Strides sa = broadcastStrides(a.shape, shape),
-          sb = broadcastStrides(b.shape, shape);
-  walk(shape, {sa, sb}, [&](int64_t i, ArrayRef<int64_t> off) {
-    out.data[i] = f(a.data[off[0]], b.data[off[1]]);
+  OracleTensor out = zeros(shape);
+  SmallVector<Strides, 3> strides;
+  for (const OracleTensor *t : in)
+    strides.push_back(broadcastStrides(t->shape, shape));
+  SmallVector<double, 3> args(in.size());
+  walk(shape, strides, [&](int64_t i, ArrayRef<int64_t> off) {
+    for (size_t o = 0; o < in.size(); ++o)
+      args[o] = in[o]->data[off[o]];
+    out.data[i] = f(ArrayRef<double>(args));
   });
   return out;
 }
@@ -134,147 +141,45 @@ OracleTensor zeros(ArrayRef<int64_t> shape) {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-llvm::Expected<OracleTensor> binary(BinaryKind kind, const OracleTensor &a,
-                                    const OracleTensor &b) {
-  auto flag = [](bool v) { return v ? 1.0 : 0.0; };
-  switch (kind) {
-  case BinaryKind::Add:
-    return applyBinary(a, b, [](double x, double y) { return x + y; });
-  case BinaryKind::Sub:
-    return applyBinary(a, b, [](double x, double y) { return x - y; });
-  case BinaryKind::Mul:
-    return applyBinary(a, b, [](double x, double y) { return x * y; });
-  case BinaryKind::Div:
-    return applyBinary(a, b, [](double x, double y) { return x / y; });
-  case BinaryKind::IntDiv: {
-    // Every rhs element is read when the result is not empty.
-    int64_t zero = firstIndexWhere(b, [](double y) { return y == 0; });
-    if (zero >= 0 && numElements(a.shape) != 0)
+llvm::Expected<OracleTensor> elementwise(ops::ElementwiseKind kind,
+                                         ArrayRef<const OracleTensor *> in,
+                                         ops::ScalarKind operandKind) {
+  using ops::ElementwiseKind;
+  assert(kind != ElementwiseKind::Cast && "casts go through cast()");
+  if (in.size() != ops::getInfo(kind).arity)
+    return error(Twine(ops::getInfo(kind).name) + " takes " +
+                 Twine(ops::getInfo(kind).arity) + " operands, got " +
+                 Twine(in.size()));
+  // Every rhs element is read when the result is not empty.
+  bool integers = operandKind != ops::ScalarKind::Float;
+  bool empty = numElements(in[0]->shape) == 0;
+  if (integers && kind == ElementwiseKind::Div && !empty) {
+    int64_t zero = firstIndexWhere(*in[1], [](double y) { return y == 0; });
+    if (zero >= 0)
       return error("integer division by zero (rhs element " + Twine(zero) +
                    ")");
-    return applyBinary(a, b, [](double x, double y) {
-      // Exact in integers; values past ±2^63 (not exact in fp64 anyway)
-      // cannot be converted.
-      if (std::fabs(x) < 9.2e18 && std::fabs(y) < 9.2e18)
-        return static_cast<double>(static_cast<int64_t>(x) /
-                                   static_cast<int64_t>(y));
-      return std::trunc(x / y);
-    });
   }
-  case BinaryKind::Pow:
-    return applyBinary(a, b, [](double x, double y) { return std::pow(x, y); });
-  case BinaryKind::IntPow: {
-    int64_t negative = firstIndexWhere(b, [](double y) { return y < 0; });
-    if (negative >= 0 && numElements(a.shape) != 0)
+  if (integers && kind == ElementwiseKind::Pow && !empty) {
+    int64_t negative = firstIndexWhere(*in[1], [](double y) { return y < 0; });
+    if (negative >= 0)
       return error("integer power with a negative exponent " +
-                   formatNumber(b.data[negative]) + " (rhs element " +
+                   formatNumber(in[1]->data[negative]) + " (rhs element " +
                    Twine(negative) + ")");
-    return applyBinary(a, b, [](double x, double y) { return std::pow(x, y); });
   }
-  case BinaryKind::Max:
-    return applyBinary(a, b, [](double x, double y) {
-      return std::isnan(x) || std::isnan(y) ? kNaN : std::max(x, y);
-    });
-  case BinaryKind::Min:
-    return applyBinary(a, b, [](double x, double y) {
-      return std::isnan(x) || std::isnan(y) ? kNaN : std::min(x, y);
-    });
-  case BinaryKind::And:
-    return applyBinary(a, b, [&](double x, double y) { return flag(x && y); });
-  case BinaryKind::Or:
-    return applyBinary(a, b, [&](double x, double y) { return flag(x || y); });
-  case BinaryKind::Eq:
-    return applyBinary(a, b, [&](double x, double y) { return flag(x == y); });
-  case BinaryKind::Ne:
-    return applyBinary(a, b, [&](double x, double y) { return flag(x != y); });
-  case BinaryKind::Lt:
-    return applyBinary(a, b, [&](double x, double y) { return flag(x < y); });
-  case BinaryKind::Le:
-    return applyBinary(a, b, [&](double x, double y) { return flag(x <= y); });
-  case BinaryKind::Gt:
-    return applyBinary(a, b, [&](double x, double y) { return flag(x > y); });
-  case BinaryKind::Ge:
-    return applyBinary(a, b, [&](double x, double y) { return flag(x >= y); });
-  }
-  llvm_unreachable("unknown BinaryKind");
-}
-
-namespace {
-double applyUnary(UnaryKind kind, double x) {
-  switch (kind) {
-  case UnaryKind::Exp:
-    return std::exp(x);
-  case UnaryKind::Log:
-    return std::log(x);
-  case UnaryKind::Tanh:
-    return std::tanh(x);
-  case UnaryKind::Erf:
-    return std::erf(x);
-  case UnaryKind::Sqrt:
-    return std::sqrt(x);
-  case UnaryKind::Rsqrt:
-    return 1.0 / std::sqrt(x);
-  case UnaryKind::Neg:
-    return -x;
-  case UnaryKind::Abs:
-    return std::fabs(x);
-  case UnaryKind::Relu:
-    return x > 0 || std::isnan(x) ? x : 0.0;
-  case UnaryKind::Sigmoid:
-    // The two forms avoid exp overflow on either side.
-    return x >= 0 ? 1.0 / (1.0 + std::exp(-x))
-                  : std::exp(x) / (1.0 + std::exp(x));
-  case UnaryKind::Not:
-    return x == 0 ? 1.0 : 0.0;
-  case UnaryKind::GeluErf:
-    return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
-  case UnaryKind::GeluTanh: {
-    const double c = std::sqrt(2.0 / llvm::numbers::pi);
-    return 0.5 * x * (1.0 + std::tanh(c * (x + 0.044715 * x * x * x)));
-  }
-  }
-  llvm_unreachable("unknown UnaryKind");
-}
-} // namespace
-
-OracleTensor unary(UnaryKind kind, const OracleTensor &x) {
-  OracleTensor out = x;
-  for (double &v : out.data)
-    v = applyUnary(kind, v);
-  return out;
-}
-
-llvm::Expected<OracleTensor>
-select(const OracleTensor &cond, const OracleTensor &t, const OracleTensor &f) {
-  SmallVector<int64_t> tf, shape;
-  if (mlir::attn::broadcastShapes(t.shape, f.shape, tf) ||
-      mlir::attn::broadcastShapes(cond.shape, tf, shape))
-    return error("cannot broadcast condition " + formatShape(cond.shape) +
-                 ", true_value " + formatShape(t.shape) + " and false_value " +
-                 formatShape(f.shape));
-  OracleTensor out = zeros(shape);
-  walk(shape,
-       {broadcastStrides(cond.shape, shape), broadcastStrides(t.shape, shape),
-        broadcastStrides(f.shape, shape)},
-       [&](int64_t i, ArrayRef<int64_t> off) {
-         out.data[i] = cond.data[off[0]] != 0 ? t.data[off[1]] : f.data[off[2]];
-       });
-  return out;
+  DoubleMath math;
+  math.operands = operandKind;
+  return applyElementwise(in, [&](ArrayRef<double> args) {
+    return ops::evaluate(kind, math, args);
+  });
 }
 
 llvm::Expected<OracleTensor> cast(CastKind kind, const OracleTensor &x) {
   OracleTensor out = x;
-  if (kind == CastKind::ToFloat)
-    return out;
-  if (kind == CastKind::ToBool) {
-    for (double &v : out.data)
-      v = v != 0 ? 1.0 : 0.0;
-    return out;
-  }
   // The representable range of the target, both bounds exact in double.
   double lo = kind == CastKind::ToI32 ? -2147483648.0 : -9223372036854775808.0;
   double hi = kind == CastKind::ToI32 ? 2147483647.0 : 9223372036854775807.0;
-  for (size_t i = 0; i < out.data.size(); ++i) {
+  bool toInteger = kind == CastKind::ToI32 || kind == CastKind::ToI64;
+  for (size_t i = 0; toInteger && i < out.data.size(); ++i) {
     double t = std::trunc(out.data[i]);
     // Written so NaN fails too; for i64 `hi` rounds to 2^63, itself out of
     // range, hence the strict comparison there.
@@ -284,8 +189,11 @@ llvm::Expected<OracleTensor> cast(CastKind kind, const OracleTensor &x) {
       return error("element " + Twine(i) + " is " + formatNumber(out.data[i]) +
                    ", which does not fit in " +
                    (kind == CastKind::ToI32 ? "i32" : "i64"));
-    out.data[i] = t;
   }
+  DoubleMath math;
+  math.to = kind;
+  for (double &v : out.data)
+    v = ops::evaluate(ops::ElementwiseKind::Cast, math, {v});
   return out;
 }
 

@@ -14,63 +14,22 @@
 #include "oracle/Interpreter.h"
 
 #include "ir/AttnDialect.h"
+#include "ops/Elementwise.h"
 
 namespace attnc::kernels {
 
 /// A zero-filled tensor of `shape`.
 OracleTensor zeros(llvm::ArrayRef<int64_t> shape);
 
-/// Elementwise binary ops. The integer variants truncate toward zero; the
-/// comparisons and logical ops give 0 or 1.
-enum class BinaryKind {
-  Add,
-  Sub,
-  Mul,
-  Div,
-  IntDiv,
-  Pow,
-  IntPow,
-  Max,
-  Min,
-  And,
-  Or,
-  Eq,
-  Ne,
-  Lt,
-  Le,
-  Gt,
-  Ge
-};
-
-/// `a op b` with numpy broadcasting. Max and min propagate NaN. IntDiv by
-/// zero and IntPow with a negative exponent are errors.
-llvm::Expected<OracleTensor> binary(BinaryKind kind, const OracleTensor &a,
-                                    const OracleTensor &b);
-
-/// Elementwise unary ops (GeluErf is `0.5x(1 + erf(x/√2))`, GeluTanh is
-/// `0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))`, Not is `x == 0`).
-enum class UnaryKind {
-  Exp,
-  Log,
-  Tanh,
-  Erf,
-  Sqrt,
-  Rsqrt,
-  Neg,
-  Abs,
-  Relu,
-  Sigmoid,
-  Not,
-  GeluErf,
-  GeluTanh
-};
-
-/// Applies `kind` to every element.
-OracleTensor unary(UnaryKind kind, const OracleTensor &x);
-
-/// `cond != 0 ? t : f` with all three broadcast to a common shape.
+/// The elementwise op `kind` (ops/ElementwiseOps.def) on `operands`,
+/// broadcast together numpy-style; `operandKind` is the first operand's
+/// scalar kind. Integer division by zero and integer powers with a negative
+/// exponent are errors (the targets leave them undefined). Casts go through
+/// cast().
 llvm::Expected<OracleTensor>
-select(const OracleTensor &cond, const OracleTensor &t, const OracleTensor &f);
+elementwise(ops::ElementwiseKind kind,
+            llvm::ArrayRef<const OracleTensor *> operands,
+            ops::ScalarKind operandKind);
 
 /// What a cast converts to.
 enum class CastKind { ToFloat, ToI32, ToI64, ToBool };

@@ -12,10 +12,11 @@
 
 #include "codegen/cpu/LoopEmitter.h"
 
+#include "codegen/cpu/IrScalarMath.h"
 #include "ir/AttnOps.h"
+#include "ops/Elementwise.h"
 
 #include "mlir/IR/BuiltinTypes.h"
-#include "llvm/IR/Intrinsics.h"
 
 using namespace attnc;
 using namespace attnc::cpu;
@@ -205,276 +206,24 @@ llvm::Function *cpu::emitLoopNest(llvm::Module &module, llvm::StringRef name,
   b.CreateRetVoid();
   return fn;
 }
-
 //===----------------------------------------------------------------------===//
 // Elementwise ops
 //===----------------------------------------------------------------------===//
 
-namespace {
-
-/// Scalar math: f32 through the bitcode library's polynomials (they inline
-/// and vectorise), f16 computed in f32, f64 through LLVM intrinsics / libm.
-class ScalarMath {
-public:
-  explicit ScalarMath(IRBuilder<> &b) : b(b) {}
-
-  Value *call(llvm::StringRef f32Name, llvm::StringRef f64Name,
-              llvm::ArrayRef<Value *> args) {
-    llvm::Type *type = args[0]->getType();
-    if (type->isHalfTy()) {
-      llvm::SmallVector<Value *, 2> wide;
-      for (Value *a : args)
-        wide.push_back(b.CreateFPExt(a, b.getFloatTy()));
-      return b.CreateFPTrunc(call(f32Name, f64Name, wide), type);
-    }
-    llvm::StringRef name = type->isFloatTy() ? f32Name : f64Name;
-    llvm::SmallVector<llvm::Type *, 2> types(args.size(), type);
-    llvm::Module *module = b.GetInsertBlock()->getModule();
-    llvm::FunctionCallee callee = module->getOrInsertFunction(
-        name, llvm::FunctionType::get(type, types, false));
-    if (auto *fn = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
-      fn->setDoesNotThrow();
-      fn->setDoesNotAccessMemory();
-      fn->setWillReturn();
-    }
-    return b.CreateCall(callee, args);
-  }
-
-  Value *exp(Value *x) {
-    if (x->getType()->isDoubleTy())
-      return b.CreateUnaryIntrinsic(llvm::Intrinsic::exp, x);
-    return call("attnc_m_expf", "exp", {x});
-  }
-  Value *log(Value *x) {
-    if (x->getType()->isDoubleTy())
-      return b.CreateUnaryIntrinsic(llvm::Intrinsic::log, x);
-    return call("attnc_m_logf", "log", {x});
-  }
-  Value *tanh(Value *x) { return call("attnc_m_tanhf", "tanh", {x}); }
-  Value *erf(Value *x) { return call("attnc_m_erff", "erf", {x}); }
-  Value *pow(Value *x, Value *y) {
-    if (x->getType()->isDoubleTy())
-      return b.CreateBinaryIntrinsic(llvm::Intrinsic::pow, x, y);
-    return call("attnc_m_powf", "pow", {x, y});
-  }
-  Value *constant(Value *like, double v) {
-    return llvm::ConstantFP::get(like->getType(), v);
-  }
-
-private:
-  IRBuilder<> &b;
-};
-
-bool isFloat(Value *v) { return v->getType()->isFloatingPointTy(); }
-
-/// A binary op on integers, with i1 operands widened (the oracle computes
-/// booleans as 0/1 numbers) and the result narrowed back.
-template <typename Fn>
-Value *intBinary(IRBuilder<> &b, Value *x, Value *y, Fn fn) {
-  if (!x->getType()->isIntegerTy(1))
-    return fn(x, y);
-  Value *r =
-      fn(b.CreateZExt(x, b.getInt32Ty()), b.CreateZExt(y, b.getInt32Ty()));
-  return b.CreateICmpNE(r, b.getInt32(0));
-}
-
-/// NaN-propagating max / min.
-Value *floatMinMax(IRBuilder<> &b, Value *x, Value *y, bool isMax) {
-  Value *pick = isMax ? b.CreateFCmpOGT(x, y) : b.CreateFCmpOLT(x, y);
-  Value *r = b.CreateSelect(pick, x, y); // y when either is NaN
-  return b.CreateSelect(b.CreateFCmpUNO(x, x), x, r);
-}
-
-/// Integer division truncating toward zero that never traps: x / 0 gives 0
-/// and INT_MIN / -1 wraps.
-Value *safeIntDiv(IRBuilder<> &b, Value *x, Value *y) {
-  llvm::Type *t = x->getType();
-  Value *zero = llvm::ConstantInt::get(t, 0),
-        *one = llvm::ConstantInt::get(t, 1);
-  Value *minusOne = llvm::ConstantInt::getSigned(t, -1);
-  Value *isZero = b.CreateICmpEQ(y, zero),
-        *isMinusOne = b.CreateICmpEQ(y, minusOne);
-  Value *safe = b.CreateSelect(b.CreateOr(isZero, isMinusOne), one, y);
-  Value *q = b.CreateSDiv(x, safe);
-  q = b.CreateSelect(isMinusOne, b.CreateNeg(x), q);
-  return b.CreateSelect(isZero, zero, q);
-}
-
-Value *compare(IRBuilder<> &b, mlir::attn::CompareKind kind, Value *x,
-               Value *y) {
-  using K = mlir::attn::CompareKind;
-  if (isFloat(x)) {
-    switch (kind) {
-    case K::eq:
-      return b.CreateFCmpOEQ(x, y);
-    case K::ne:
-      return b.CreateFCmpUNE(x, y);
-    case K::lt:
-      return b.CreateFCmpOLT(x, y);
-    case K::le:
-      return b.CreateFCmpOLE(x, y);
-    case K::gt:
-      return b.CreateFCmpOGT(x, y);
-    case K::ge:
-      return b.CreateFCmpOGE(x, y);
-    }
-  }
-  if (x->getType()->isIntegerTy(1)) {
-    x = b.CreateZExt(x, b.getInt32Ty());
-    y = b.CreateZExt(y, b.getInt32Ty());
-  }
-  switch (kind) {
-  case K::eq:
-    return b.CreateICmpEQ(x, y);
-  case K::ne:
-    return b.CreateICmpNE(x, y);
-  case K::lt:
-    return b.CreateICmpSLT(x, y);
-  case K::le:
-    return b.CreateICmpSLE(x, y);
-  case K::gt:
-    return b.CreateICmpSGT(x, y);
-  case K::ge:
-    return b.CreateICmpSGE(x, y);
-  }
-  return nullptr;
-}
-
-/// attn.cast: floats round, float to integer truncates (saturating, NaN to
-/// 0, so no poison), anything to i1 is `x != 0`, i1 to a number is 0 or 1.
-Value *cast(IRBuilder<> &b, Value *x, llvm::Type *to) {
-  llvm::Type *from = x->getType();
-  if (from == to)
-    return x;
-  if (to->isIntegerTy(1))
-    return from->isFloatingPointTy()
-               ? b.CreateFCmpUNE(x, llvm::ConstantFP::get(from, 0.0))
-               : b.CreateICmpNE(x, llvm::ConstantInt::get(from, 0));
-  if (from->isIntegerTy(1))
-    return to->isFloatingPointTy() ? b.CreateUIToFP(x, to)
-                                   : b.CreateZExt(x, to);
-  if (from->isFloatingPointTy() && to->isFloatingPointTy())
-    return b.CreateFPCast(x, to);
-  if (from->isFloatingPointTy())
-    return b.CreateIntrinsic(llvm::Intrinsic::fptosi_sat, {to, from}, {x});
-  if (to->isFloatingPointTy())
-    return b.CreateSIToFP(x, to);
-  return b.CreateSExtOrTrunc(x, to);
-}
-
-} // namespace
-
 llvm::Expected<Value *> cpu::lowerElementwiseOp(IRBuilder<> &b,
                                                 mlir::Operation *op,
                                                 llvm::ArrayRef<Value *> in) {
-  using namespace mlir::attn;
-  using llvm::dyn_cast;
-  using llvm::isa;
-  ScalarMath math(b);
+  // Inside a fused tree a broadcast is the identity on the scalar.
+  if (llvm::isa<mlir::attn::BroadcastToOp>(op))
+    return in[0];
+  std::optional<ops::ElementwiseKind> kind = ops::classifyElementwise(op);
+  if (!kind)
+    return opError(op, "is not an elementwise op the cpu target can compute");
+  if (const char *why = ops::checkOperands(
+          *kind, ops::scalarKindOf(op->getOperand(0).getType())))
+    return opError(op, why);
   auto resultType =
       op->getResult(0).getType().cast<mlir::ShapedType>().getElementType();
-  Value *x = in.empty() ? nullptr : in[0];
-  Value *y = in.size() > 1 ? in[1] : nullptr;
-  if (isa<AddOp>(op))
-    return isFloat(x) ? b.CreateFAdd(x, y)
-                      : intBinary(b, x, y, [&](Value *p, Value *q) {
-                          return b.CreateAdd(p, q);
-                        });
-  if (isa<SubOp>(op))
-    return isFloat(x) ? b.CreateFSub(x, y)
-                      : intBinary(b, x, y, [&](Value *p, Value *q) {
-                          return b.CreateSub(p, q);
-                        });
-  if (isa<MulOp>(op))
-    return isFloat(x) ? b.CreateFMul(x, y)
-                      : intBinary(b, x, y, [&](Value *p, Value *q) {
-                          return b.CreateMul(p, q);
-                        });
-  if (isa<DivOp>(op))
-    return isFloat(x) ? b.CreateFDiv(x, y)
-                      : intBinary(b, x, y, [&](Value *p, Value *q) {
-                          return safeIntDiv(b, p, q);
-                        });
-  if (isa<PowOp>(op)) {
-    if (isFloat(x))
-      return math.pow(x, y);
-    // Integer powers through fp64 pow: exact while the result fits 2^53.
-    return intBinary(b, x, y, [&](Value *p, Value *q) {
-      Value *r = math.pow(b.CreateSIToFP(p, b.getDoubleTy()),
-                          b.CreateSIToFP(q, b.getDoubleTy()));
-      return cast(b, r, p->getType());
-    });
-  }
-  if (isa<MaxOp>(op) || isa<MinOp>(op)) {
-    bool isMax = isa<MaxOp>(op);
-    if (isFloat(x))
-      return floatMinMax(b, x, y, isMax);
-    return intBinary(b, x, y, [&](Value *p, Value *q) {
-      Value *pick = isMax ? b.CreateICmpSGT(p, q) : b.CreateICmpSLT(p, q);
-      return b.CreateSelect(pick, p, q);
-    });
-  }
-  if (isa<AndOp>(op))
-    return b.CreateAnd(x, y);
-  if (isa<OrOp>(op))
-    return b.CreateOr(x, y);
-  if (isa<ExpOp>(op))
-    return math.exp(x);
-  if (isa<LogOp>(op))
-    return math.log(x);
-  if (isa<TanhOp>(op))
-    return math.tanh(x);
-  if (isa<ErfOp>(op))
-    return math.erf(x);
-  if (isa<SqrtOp>(op))
-    return b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, x);
-  if (isa<RsqrtOp>(op))
-    return b.CreateFDiv(math.constant(x, 1.0),
-                        b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, x));
-  if (isa<NegOp>(op))
-    return isFloat(x) ? b.CreateFNeg(x) : b.CreateNeg(x);
-  if (isa<AbsOp>(op)) {
-    if (isFloat(x))
-      return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
-    return b.CreateSelect(
-        b.CreateICmpSLT(x, llvm::ConstantInt::get(x->getType(), 0)),
-        b.CreateNeg(x), x);
-  }
-  if (isa<ReluOp>(op)) {
-    if (isFloat(x)) // NaN stays NaN, as in the oracle
-      return b.CreateSelect(
-          b.CreateFCmpULE(x, math.constant(x, 0.0)),
-          b.CreateSelect(b.CreateFCmpUNO(x, x), x, math.constant(x, 0.0)), x);
-    Value *zero = llvm::ConstantInt::get(x->getType(), 0);
-    return b.CreateSelect(b.CreateICmpSGT(x, zero), x, zero);
-  }
-  if (isa<SigmoidOp>(op)) {
-    Value *one = math.constant(x, 1.0);
-    return b.CreateFDiv(one, b.CreateFAdd(one, math.exp(b.CreateFNeg(x))));
-  }
-  if (isa<NotOp>(op))
-    return b.CreateNot(x);
-  if (auto gelu = dyn_cast<GeluOp>(op)) {
-    Value *half = math.constant(x, 0.5), *one = math.constant(x, 1.0);
-    Value *inner;
-    if (gelu.getApproximate() == GeluKind::tanh) {
-      Value *cube = b.CreateFMul(b.CreateFMul(x, x), x);
-      Value *poly =
-          b.CreateFAdd(x, b.CreateFMul(math.constant(x, 0.044715), cube));
-      inner =
-          math.tanh(b.CreateFMul(math.constant(x, 0.7978845608028654), poly));
-    } else {
-      inner = math.erf(b.CreateFMul(x, math.constant(x, 0.7071067811865476)));
-    }
-    return b.CreateFMul(b.CreateFMul(half, x), b.CreateFAdd(one, inner));
-  }
-  if (auto cmp = dyn_cast<CompareOp>(op))
-    return compare(b, cmp.getPredicate(), x, y);
-  if (isa<SelectOp>(op))
-    return b.CreateSelect(in[0], in[1], in[2]);
-  if (isa<CastOp>(op))
-    return cast(b, x, getComputeType(resultType, b.getContext()));
-  if (isa<BroadcastToOp>(op))
-    return x;
-  return opError(op, "is not an elementwise op the cpu target can compute");
+  IrScalarMath math(b, getComputeType(resultType, b.getContext()));
+  return ops::evaluate(*kind, math, in);
 }

@@ -12,12 +12,12 @@
 
 #include "codegen/vulkan/GlslKernels.h"
 
+#include "codegen/vulkan/GlslScalarMath.h"
 #include "codegen/vulkan/ShaderSources.h"
 #include "ir/AttnOps.h"
 #include "ir/ShapeUtils.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
-#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -29,16 +29,9 @@ namespace {
 
 constexpr int64_t kWorkgroup = 128;
 
-enum class ScalarKind { Float, Int, Bool };
+using ops::ScalarKind;
 
-ScalarKind kindOf(Type type) {
-  Type element = type.cast<RankedTensorType>().getElementType();
-  if (element.isInteger(1))
-    return ScalarKind::Bool;
-  if (element.isa<IntegerType>())
-    return ScalarKind::Int;
-  return ScalarKind::Float;
-}
+ScalarKind kindOf(Type type) { return ops::scalarKindOf(type); }
 
 const char *glslScalar(ScalarKind kind) {
   switch (kind) {
@@ -235,94 +228,21 @@ private:
 /// The GLSL of one elementwise op over operand variables `a`.
 llvm::Expected<std::string> opExpression(Operation *op,
                                          ArrayRef<std::string> a) {
-  ScalarKind kind = kindOf(op->getOperand(0).getType());
-  bool isFloat = kind == ScalarKind::Float, isBool = kind == ScalarKind::Bool;
-  auto binary = [&](const char *sym) -> llvm::Expected<std::string> {
-    if (isBool)
-      return kernelError(op, "arithmetic on booleans is not supported");
-    return "(" + a[0] + " " + sym + " " + a[1] + ")";
-  };
-  auto call = [&](const char *fn) {
-    return std::string(fn) + "(" + a[0] + ")";
-  };
-  auto floatOnly = [&](const char *fn) -> llvm::Expected<std::string> {
-    if (!isFloat)
-      return kernelError(op, "needs float operands");
-    return call(fn);
-  };
-  return llvm::TypeSwitch<Operation *, llvm::Expected<std::string>>(op)
-      .Case([&](attn::AddOp) { return binary("+"); })
-      .Case([&](attn::SubOp) { return binary("-"); })
-      .Case([&](attn::MulOp) { return binary("*"); })
-      .Case([&](attn::DivOp) { return binary("/"); })
-      .Case([&](attn::PowOp) -> llvm::Expected<std::string> {
-        if (isBool)
-          return kernelError(op, "arithmetic on booleans is not supported");
-        return std::string(isFloat ? "attncPow(" : "attncIPow(") + a[0] + ", " +
-               a[1] + ")";
-      })
-      .Case([&](attn::MaxOp) {
-        if (isBool)
-          return "(" + a[0] + " || " + a[1] + ")";
-        return std::string(isFloat ? "attncMax(" : "max(") + a[0] + ", " +
-               a[1] + ")";
-      })
-      .Case([&](attn::MinOp) {
-        if (isBool)
-          return "(" + a[0] + " && " + a[1] + ")";
-        return std::string(isFloat ? "attncMin(" : "min(") + a[0] + ", " +
-               a[1] + ")";
-      })
-      .Case([&](attn::AndOp) { return "(" + a[0] + " && " + a[1] + ")"; })
-      .Case([&](attn::OrOp) { return "(" + a[0] + " || " + a[1] + ")"; })
-      .Case([&](attn::ExpOp) { return floatOnly("exp"); })
-      .Case([&](attn::LogOp) { return floatOnly("log"); })
-      .Case([&](attn::TanhOp) { return floatOnly("attncTanh"); })
-      .Case([&](attn::ErfOp) { return floatOnly("attncErf"); })
-      .Case([&](attn::SqrtOp) { return floatOnly("sqrt"); })
-      .Case([&](attn::RsqrtOp) { return floatOnly("inversesqrt"); })
-      .Case([&](attn::SigmoidOp) { return floatOnly("attncSigmoid"); })
-      .Case([&](attn::NegOp) { return "(-" + a[0] + ")"; })
-      .Case([&](attn::AbsOp) { return call("abs"); })
-      .Case([&](attn::ReluOp) {
-        return isFloat ? call("attncRelu") : "max(" + a[0] + ", 0)";
-      })
-      .Case([&](attn::NotOp) { return "(!" + a[0] + ")"; })
-      .Case([&](attn::GeluOp g) {
-        return floatOnly(g.getApproximate() == attn::GeluKind::tanh
-                             ? "attncGeluTanh"
-                             : "attncGeluErf");
-      })
-      .Case([&](attn::CompareOp c) {
-        static const char *symbols[] = {"==", "!=", "<", "<=", ">", ">="};
-        std::string l = a[0], r = a[1];
-        if (isBool) {
-          l = "uint(" + l + ")";
-          r = "uint(" + r + ")";
-        }
-        return "(" + l + " " + symbols[static_cast<int>(c.getPredicate())] +
-               " " + r + ")";
-      })
-      .Case([&](attn::SelectOp) {
-        return "(" + a[0] + " ? " + a[1] + " : " + a[2] + ")";
-      })
-      .Case([&](attn::CastOp c) {
-        ScalarKind to = kindOf(c.getResult().getType());
-        if (to == kind)
-          return a[0];
-        if (to == ScalarKind::Bool)
-          return "(" + a[0] + (isFloat ? " != 0.0)" : " != 0)");
-        if (isBool)
-          return std::string(to == ScalarKind::Float ? "(" : "(") + a[0] +
-                 (to == ScalarKind::Float ? " ? 1.0 : 0.0)" : " ? 1 : 0)");
-        return std::string(to == ScalarKind::Float ? "float(" : "int(") + a[0] +
-               ")";
-      })
-      .Case([&](attn::BroadcastToOp) { return a[0]; })
-      .Default([&](Operation *) -> llvm::Expected<std::string> {
-        return kernelError(op, "is not an elementwise op the Vulkan target "
-                               "knows");
-      });
+  // Inside a fused tree a broadcast is the identity on the scalar.
+  if (isa<attn::BroadcastToOp>(op))
+    return a[0];
+  std::optional<ops::ElementwiseKind> kind = ops::classifyElementwise(op);
+  if (!kind)
+    return kernelError(op, "is not an elementwise op the Vulkan target "
+                           "knows");
+  if (const char *why =
+          ops::checkOperands(*kind, kindOf(op->getOperand(0).getType())))
+    return kernelError(op, why);
+  SmallVector<GlslScalar, 3> operands;
+  for (auto [value, text] : llvm::zip(op->getOperands(), a))
+    operands.push_back({text, kindOf(value.getType())});
+  GlslScalarMath math(kindOf(op->getResult(0).getType()));
+  return ops::evaluate(*kind, math, operands).text;
 }
 
 Source stridedSource(Value value, ArrayRef<int64_t> outShape) {
