@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run_example.sh - the main job: builds attnc, compiles the bundled example
 # model (examples/gpt_small.json) for the CPU and for Vulkan, runs both
-# libraries on the same tokens and checks them against the fp64 oracle.
+# libraries on the same tokens and checks them against the fp64 oracle, then
+# checks the Vulkan library compiled with --precision=f16 the same way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh >/dev/null
@@ -30,3 +31,6 @@ $attnc run "$model" --target=oracle --input tokens="$out/tokens.npy" --output "$
 
 echo "== verify: both targets against the fp64 oracle"
 $attnc verify "$model" --target=cpu,vulkan --input tokens="$out/tokens.npy"
+
+echo "== verify: Vulkan with every tensor stored in f16 (--precision=f16), at the f16 tolerance"
+$attnc verify "$model" --target=vulkan --precision=f16 --input tokens="$out/tokens.npy"

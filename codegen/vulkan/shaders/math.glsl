@@ -3,7 +3,6 @@
 
 float attncMax(float a, float b) { return isnan(a) || isnan(b) ? a + b : max(a, b); }
 float attncMin(float a, float b) { return isnan(a) || isnan(b) ? a + b : min(a, b); }
-float attncRelu(float x) { return x > 0.0 || isnan(x) ? x : 0.0; }
 
 // tanh without the overflow of (e^2x - 1) / (e^2x + 1) for large |x|.
 float attncTanh(float x) {
@@ -20,16 +19,6 @@ float attncErf(float x) {
              0.284496736) * t + 0.254829592) * t;
   float y = 1.0 - p * exp(-a * a);
   return x < 0.0 ? -y : (x > 0.0 ? y : x);
-}
-
-float attncSigmoid(float x) {
-  return x >= 0.0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x));
-}
-
-float attncGeluErf(float x) { return 0.5 * x * (1.0 + attncErf(x * 0.7071067811865476)); }
-
-float attncGeluTanh(float x) {
-  return 0.5 * x * (1.0 + attncTanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
 }
 
 // pow as C defines it: negative bases with integral exponents, 0^0 = 1.

@@ -186,7 +186,7 @@ func.func @forward(%x: tensor<4x8xf32>, %w: tensor<8x12xf32>, %b: tensor<12xf32>
   EXPECT_EQ(text.find("// ===== shader elementwise"), std::string::npos);
   for (const char *expected :
        {"// ===== shader matmul_0", "//   3 epi0: readonly storage buffer",
-        "//   4 epi1: readonly storage buffer", "attncGeluErf(",
+        "//   4 epi1: readonly storage buffer", "attncErf(",
         "cBuf_STORE(e, attncEpilogue(e, x))"})
     EXPECT_NE(text.find(expected), std::string::npos) << expected;
 }
