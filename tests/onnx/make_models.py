@@ -767,7 +767,32 @@ def op_graphs():
          "if_then": yy[:, 0].astype(np.float64), "if_else": yy.astype(np.float64),
          "cast_where": ints(0, 0, 2, 0)})
     return [elementwise, shape, contraction, opset18, opset20, control,
-            opset23_graph(rng), function_graph(rng)]
+            opset23_graph(rng), function_graph(rng), half_graph(rng)]
+
+
+def half_graph(rng):
+    """An f16 model: projection with bias (a matmul epilogue on Vulkan) and
+    softmax attention of the projection against the input, all f16."""
+    node = helper.make_node
+    x = rng.standard_normal((2, 8, 16)).astype(np.float16)
+    w = (rng.standard_normal((16, 16)) / 4).astype(np.float16)
+    b = rng.standard_normal(16).astype(np.float16)
+    x64, w64, b64 = (v.astype(np.float64) for v in (x, w, b))
+    q = x64 @ w64 + b64
+    s = q @ x64.transpose(0, 2, 1)
+    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    y = (e / e.sum(axis=-1, keepdims=True)) @ x64
+    return (
+        "attention_f16", 17,
+        [node("MatMul", ["x", "W"], ["q"]),
+         node("Add", ["q", "B"], ["qb"]),
+         node("Transpose", ["x"], ["xt"], perm=[0, 2, 1]),
+         node("MatMul", ["qb", "xt"], ["s"]),
+         node("Softmax", ["s"], ["p"], axis=-1),
+         node("MatMul", ["p", "x"], ["y"])],
+        [numpy_helper.from_array(w, "W"), numpy_helper.from_array(b, "B")],
+        {"x": x},
+        {"y": y})
 
 
 def attention_reference(q, k, v, scale, keep=None, bias=None, causal=False):
