@@ -113,8 +113,8 @@ def conformance_cases():
 
 
 def benchmark_cases(smoke):
-    """(B, Hq, Hkv, S, D) attention shapes of the baseline table in
-    ../shared/gpu/README.md, each causal and not, and square matmuls."""
+    """(B, Hq, Hkv, S, D) attention shapes of the first H200 baseline
+    (BENCHMARKS.md), each causal and not, and square matmuls."""
     if smoke:
         shapes = [(1, 2, 2, 64, 32), (1, 4, 2, 48, 16)]
         matmuls = [64, 96]
