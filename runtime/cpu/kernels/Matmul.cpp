@@ -162,13 +162,18 @@ ATTNC_VEC_ATTRS void packB(const float *b, int64_t ldb, bool trans, int64_t kc,
   }
   for (int64_t j0 = 0; j0 < cols; j0 += kNR, bp += kc * kNR) {
     int64_t nc = minOf(kNR, cols - j0);
-    // op(B)[k][j] = B[j][k]: 16 x 16 transposes where whole blocks exist.
+    // op(B)[k][j] = B[j][k]: 16 x 16 transposes where whole blocks exist,
+    // one group of 16 source rows down all of K before the next, so 16
+    // rows of B are being read at a time rather than kNR.
     int64_t k = 0;
-    if (nc == kNR)
-      for (; k + kLanes <= kc; k += kLanes)
-        for (int v = 0; v < kNV; ++v)
+    if (nc == kNR) {
+      int64_t whole = kc / kLanes * kLanes;
+      for (int v = 0; v < kNV; ++v)
+        for (k = 0; k < whole; k += kLanes)
           transpose16(b + (j0 + v * kLanes) * ldb + k, ldb,
                       bp + k * kNR + v * kLanes, kNR, splat(1.0f));
+      k = whole;
+    }
     for (; k < kc; ++k)
       for (int64_t c = 0; c < kNR; ++c)
         bp[k * kNR + c] = c < nc ? b[(j0 + c) * ldb + k] : 0.0f;
