@@ -166,6 +166,47 @@ inline double timeMedian(const std::function<void()> &fn, int minReps,
   return median(t);
 }
 
+/// Independent FMA chains (12 of 16 lanes: enough to keep two FMA pipes
+/// busy) for `iterations` steps; returns a sum so the loop is kept.
+__attribute__((noinline)) inline float fmaChains(long iterations) {
+  typedef float v16 __attribute__((vector_size(64)));
+  v16 acc[12];
+  for (int i = 0; i < 12; ++i)
+    acc[i] = v16{} + 1.0f + i * 1e-3f;
+  v16 a = v16{} + 0.999999f, b = v16{} + 1e-7f;
+  for (long it = 0; it < iterations; ++it)
+    for (int i = 0; i < 12; ++i)
+      acc[i] = acc[i] * a + b;
+  float sum = 0;
+  for (int i = 0; i < 12; ++i)
+    for (int j = 0; j < 16; ++j)
+      sum += acc[i][j];
+  return sum;
+}
+
+/// The machine's 16-lane FMA peak in GFLOP/s on `threads` threads (the
+/// loop `attnc bench` times), the median of 5 runs.
+inline double measureFmaPeak(int threads) {
+  const long iterations = 10'000'000;
+  std::vector<double> runs;
+  for (int r = 0; r < 5; ++r) {
+    std::vector<float> sums(threads);
+    std::vector<std::thread> pool;
+    double start = now();
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] { sums[t] = fmaChains(iterations); });
+    for (std::thread &t : pool)
+      t.join();
+    double sec = now() - start;
+    static volatile float sink;
+    for (float s : sums)
+      sink = sink + s;
+    runs.push_back(threads * iterations * 12.0 * 16 * 2 / sec * 1e-9);
+  }
+  std::sort(runs.begin(), runs.end());
+  return runs[runs.size() / 2];
+}
+
 /// "2,1" -> {2, 1}.
 inline std::vector<int> parseList(const char *s) {
   std::vector<int> out;

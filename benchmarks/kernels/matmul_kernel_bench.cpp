@@ -4,6 +4,7 @@
 // N and K the model and feed-forward widths), with B as stored [K, N] and as
 // a PyTorch Linear weight [N, K], with 1 and 2 threads, and prints median
 // ms, GFLOP/s (2·M·N·K) and the share of a peak given with --peak.
+// --peak=measure times the FMA loop of `attnc bench` first (median of 5).
 // --check compares a few rows with an fp64 loop; --static gives each
 // thread one contiguous range of tasks instead of an atomic counter.
 //
@@ -46,7 +47,7 @@ int main(int argc, char **argv) {
   double minTime = 0.3;
   std::vector<int> threadCounts = {2, 1};
   std::vector<int> transB = {0, 1};
-  bool check = false, idle = true, dynamic = true;
+  bool check = false, idle = true, dynamic = true, measurePeak = false;
   std::vector<Shape> shapes = {{128, 768, 768},   {512, 768, 768},
                                {2048, 768, 768},  {2048, 3072, 768},
                                {2048, 768, 3072}, {4096, 1024, 1024},
@@ -58,7 +59,9 @@ int main(int argc, char **argv) {
       size_t n = std::strlen(flag);
       return arg.compare(0, n, flag) == 0 ? argv[i] + n : nullptr;
     };
-    if (const char *v = value("--peak="))
+    if (arg == "--peak=measure")
+      measurePeak = true;
+    else if (const char *v = value("--peak="))
       peaks = parseDoubles(v);
     else if (const char *v = value("--threads="))
       threadCounts = parseList(v);
@@ -84,7 +87,7 @@ int main(int argc, char **argv) {
       dynamic = false;
     else {
       std::fprintf(stderr,
-                   "usage: %s [--peak=GFLOPS,...] [--threads=2,1] "
+                   "usage: %s [--peak=GFLOPS,...|measure] [--threads=2,1] "
                    "[--trans-b=0,1] [--shape=M,N,K]... [--min-time=s] "
                    "[--check] [--no-wait] [--static]\n",
                    argv[0]);
@@ -92,6 +95,18 @@ int main(int argc, char **argv) {
     }
   }
 
+  if (measurePeak) {
+    peaks.clear();
+    for (int threads : threadCounts) {
+      if (idle)
+        waitIdle();
+      peaks.push_back(measureFmaPeak(threads));
+    }
+    std::printf("# measured FMA peak:");
+    for (size_t t = 0; t < threadCounts.size(); ++t)
+      std::printf(" %.0f GFLOP/s on %d thread(s)%s", peaks[t], threadCounts[t],
+                  t + 1 < threadCounts.size() ? "," : "\n");
+  }
   std::printf("# attnc_k_matmul, fp32, C[M,N] = A[M,K] · op(B), median over "
               ">= 7 reps\n");
   std::printf("%5s %5s %5s %-7s %3s %9s %9s %7s%s\n", "M", "N", "K", "B", "thr",
