@@ -44,7 +44,7 @@ const char *const kModels[] = {
     "neox_attention",    "t5_attention",        "ops_elementwise",
     "ops_shape",         "ops_contraction",     "ops_opset18",
     "ops_opset20_gelu",  "ops_exported_paths",  "ops_opset23",
-    "ops_local_functions"};
+    "ops_local_functions", "attention_f16"};
 
 std::string modelsDir() {
   const char *dir = std::getenv("ATTNC_ONNX_MODELS");
