@@ -74,6 +74,18 @@ std::optional<std::string> literalOf(Value value) {
   return os.str();
 }
 
+/// The declaration of `var`, element `index` of storage binding `binding`
+/// as a GLSL value of `kind` (f16 widened to float, booleans from 0/1).
+std::string loadElement(const std::string &var, const std::string &binding,
+                        const std::string &index, ScalarKind kind) {
+  std::string load = binding + ".d[" + index + "]";
+  return std::string("  ") + glslScalar(kind) + " " + var + " = " +
+         (kind == ScalarKind::Bool    ? load + " != 0u"
+          : kind == ScalarKind::Float ? "float(" + load + ")"
+                                      : load) +
+         ";\n";
+}
+
 /// One value the kernel reads: a binding read through strides, or a literal.
 struct Source {
   Value value;
@@ -202,13 +214,9 @@ public:
       for (size_t d = 0; d < rank; ++d)
         os << " + c" << d << " * "
            << param("s" + std::to_string(i) + "_" + std::to_string(d));
-      std::string load = p.bindings[s.binding].name + ".d[o" +
-                         std::to_string(i) + "]";
-      os << ";\n  " << glslScalar(kind) << " " << var << " = "
-         << (kind == ScalarKind::Bool    ? load + " != 0u"
-             : kind == ScalarKind::Float ? "float(" + load + ")"
-                                         : load)
-         << ";\n";
+      os << ";\n"
+         << loadElement(var, p.bindings[s.binding].name,
+                        "o" + std::to_string(i), kind);
     }
     std::string result = emitExpr(os, vars);
     const std::string &out = p.bindings[0].name;
@@ -355,13 +363,9 @@ llvm::Expected<std::string> vk::emitEpilogue(const Schedule &schedule,
           for (auto [d, stride] : llvm::enumerate(s.strides))
             if (stride)
               os << " + c" << d << " * " << stride << "u";
-          ScalarKind kind = kindOf(v.getType());
-          std::string load = binding + ".d[o" + std::to_string(leaves) + "]";
-          os << ";\n  " << glslScalar(kind) << " " << var << " = "
-             << (kind == ScalarKind::Bool    ? load + " != 0u"
-                 : kind == ScalarKind::Float ? "float(" + load + ")"
-                                             : load)
-             << ";\n";
+          os << ";\n"
+             << loadElement(var, binding, "o" + std::to_string(leaves),
+                            kindOf(v.getType()));
         }
         names[v] = var;
         ++leaves;

@@ -76,11 +76,15 @@ std::string vk::storageType(Type element) {
   return element.isF16() ? "float16_t" : "float";
 }
 
+int64_t vk::elementDeviceBytes(Type element) {
+  std::optional<DTypeKind> dtype = dtypeFromType(element);
+  return deviceElementBytes(
+      static_cast<int32_t>(dtype ? *dtype : DTypeKind::F32));
+}
+
 int64_t vk::deviceBytes(Value value) {
   auto type = value.getType().cast<RankedTensorType>();
-  std::optional<DTypeKind> dtype = dtypeFromType(type.getElementType());
-  return type.getNumElements() * deviceElementBytes(static_cast<int32_t>(
-                                     dtype ? *dtype : DTypeKind::F32));
+  return type.getNumElements() * elementDeviceBytes(type.getElementType());
 }
 
 void vk::useVec4(ShaderBinding &binding) {

@@ -84,6 +84,10 @@ struct KernelProgram {
   std::vector<KernelVariant> variants;
 };
 
+/// Bytes one element of type `element` takes on the device (KernelAbi.h's
+/// storage); the schedule's ScheduleOptions::elementBytes.
+int64_t elementDeviceBytes(mlir::Type element);
+
 /// Whether a binding reads or writes f16 data (the shader needs 16-bit
 /// storage).
 bool bindsHalf(const ShaderBinding &binding);

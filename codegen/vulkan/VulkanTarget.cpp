@@ -62,13 +62,6 @@ public:
   std::string bytes;
 };
 
-/// Bytes per element of `element` on the device (KernelAbi.h).
-int64_t elementDeviceBytes(Type element) {
-  std::optional<DTypeKind> dtype = dtypeFromType(element);
-  return deviceElementBytes(
-      static_cast<int32_t>(dtype ? *dtype : DTypeKind::F32));
-}
-
 /// A weight's C ABI bytes as device elements: f32, f16 and i32 as they are,
 /// f64 as float, i64 narrowed to int32, bool as uint 0/1.
 llvm::Expected<std::string> deviceWords(attn::ConstantOp op) {

@@ -289,16 +289,10 @@ Status Device::createLogicalDevice() {
       coopmatEmulated = halfArithmetic;
     }
   }
-  VkPhysicalDevice16BitStorageFeatures enable16 = {
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
-  enable16.storageBuffer16BitAccess = storage16.storageBuffer16BitAccess;
-  VkPhysicalDeviceShaderFloat16Int8Features enableFloat16 = {
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
-  enableFloat16.shaderFloat16 = float16.shaderFloat16;
-  enable16.pNext = &enableFloat16;
+  // The queried structs enable what the device has of them.
   VkPhysicalDeviceFeatures2 enabled = {
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
-  enabled.pNext = &enable16;
+  enabled.pNext = &storage16;
   // Cooperative matrices: the extension, its feature and the Vulkan memory
   // model GL_NV_cooperative_matrix shaders declare.
   VkPhysicalDeviceCooperativeMatrixFeaturesNV enableCoopmat = {
@@ -310,7 +304,7 @@ Status Device::createLogicalDevice() {
     enableCoopmat.cooperativeMatrix = VK_TRUE;
     enableModel.vulkanMemoryModel = VK_TRUE;
     enableCoopmat.pNext = &enableModel;
-    enableFloat16.pNext = &enableCoopmat;
+    float16.pNext = &enableCoopmat;
     extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
   }
 
