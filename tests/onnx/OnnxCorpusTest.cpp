@@ -20,6 +20,7 @@
 #include "support/Npy.h"
 #include "support/Tolerances.h"
 #include "tests/numeric/NumericHarness.h"
+#include "tests/onnx/ReadLines.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -30,6 +31,8 @@
 using namespace mlir;
 using namespace attnc;
 
+using attnc::test::readLines;
+
 namespace {
 
 std::string corpusPath(llvm::StringRef fixture, llvm::StringRef name) {
@@ -38,19 +41,6 @@ std::string corpusPath(llvm::StringRef fixture, llvm::StringRef name) {
   return path.str().str();
 }
 
-std::vector<std::string> readLines(const std::string &path) {
-  std::vector<std::string> lines;
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path);
-  if (!buffer)
-    return lines;
-  llvm::SmallVector<llvm::StringRef> parts;
-  (*buffer)->getBuffer().split(parts, '\n', -1, /*KeepEmpty=*/false);
-  for (llvm::StringRef line : parts)
-    if (!line.trim().empty())
-      lines.push_back(line.trim().str());
-  return lines;
-}
 
 /// The fixtures listed in corpus/fixtures.txt.
 std::vector<std::string> fixtures() {

@@ -14,6 +14,7 @@
 #include "support/Npy.h"
 #include "support/Tolerances.h"
 #include "tests/unit/frontends/FrontendTestUtils.h"
+#include "tests/onnx/ReadLines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -30,6 +31,8 @@
 using namespace mlir;
 using namespace attnc;
 using attnc::test::formatIndex;
+
+using attnc::test::readLines;
 
 namespace {
 
@@ -57,18 +60,6 @@ std::string file(llvm::StringRef model, llvm::StringRef name) {
   return path.str().str();
 }
 
-std::vector<std::string> readLines(const std::string &path) {
-  std::vector<std::string> lines;
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path);
-  if (!buffer)
-    return lines;
-  llvm::SmallVector<llvm::StringRef> parts;
-  (*buffer)->getBuffer().split(parts, '\n', -1, /*KeepEmpty=*/false);
-  for (llvm::StringRef line : parts)
-    lines.push_back(line.trim().str());
-  return lines;
-}
 
 /// Checks |got - want| <= atol + rtol |want| everywhere; reports the element
 /// that exceeds it by the most.
